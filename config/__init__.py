@@ -1,0 +1,1 @@
+"""Configurations of the stand-alone app; ``IRIS_CONFIG`` picks one."""

@@ -1,0 +1,7 @@
+"""Tests: each test passes its own database URL."""
+
+from config.default import *  # noqa: F403
+
+TESTING = True
+SECRET_KEY = "testing-only"
+WTF_CSRF_ENABLED = True

@@ -1,0 +1,528 @@
+"""The customers overview, the customer form and the customer page."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual
+from flask_admin.form import Select2Field
+from flask_admin.model.form import InlineFormAdmin
+from flask_admin.model.template import LinkRowAction
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from wtforms.validators import Length, ValidationError
+
+from ..customers import (
+    CustomerInUse,
+    code_taken,
+    default_status,
+    display_name,
+    ensure_deletable,
+)
+from ..extension import iris_state
+from ..forms import OPTIONAL_EMAIL, OPTIONAL_PHONE, EmptyToNone
+from ..models import Contact, Customer, CustomerStatus, CustomerUser, InvoiceAddress, User
+from ..permissions import has_permission
+from ..validation import country_choices, country_name, normalise_code
+from .base import SecureModelView
+from .customer_forms import (
+    ACCESS_LABELS,
+    ContactForm,
+    CustomerUserAccessForm,
+    InvoiceAddressForm,
+    customer_user_link_form,
+)
+
+log = logging.getLogger(__name__)
+
+COUNTRY_FIELD_ARGS = {
+    "choices": country_choices(),
+    "allow_blank": True,
+    "blank_text": "",
+    "label": _l("Country"),
+}
+
+
+class UniqueCode:
+    """Code is optional, but unique among customers ignoring case and surrounding spaces."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        field.data = normalise_code(field.data)
+        current = getattr(form, "_obj", None)
+        if field.data and code_taken(
+            iris_state().session, field.data, exclude_id=getattr(current, "id", None)
+        ):
+            raise ValidationError(
+                _("Another customer already has the code %(code)s.", code=field.data)
+            )
+
+
+class CustomerFormRules:
+    """Rules across fields: a company needs a name, a person a first and last name."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)  # type: ignore[misc]
+        if self.is_business.data:  # type: ignore[attr-defined]
+            if not (self.name.data or "").strip():  # type: ignore[attr-defined]
+                self.name.errors.append(_("A business customer needs a company name."))  # type: ignore[attr-defined]
+                valid = False
+        else:
+            for field in (self.first_name, self.last_name):  # type: ignore[attr-defined]
+                if not (field.data or "").strip():
+                    field.errors.append(_("A person needs a first and a last name."))
+                    valid = False
+        payer = self.default_payer.data  # type: ignore[attr-defined]
+        current = getattr(self, "_obj", None)
+        if payer is not None and current is not None and payer.id == current.id:
+            self.default_payer.errors.append(  # type: ignore[attr-defined]
+                _("Leave Default payer empty when the customer pays itself.")
+            )
+            valid = False
+        return valid
+
+
+class ContactInline(InlineFormAdmin):
+    form_columns = ("id", "name", "function", "email", "telephone", "mobile")
+    form_args = {
+        "email": {"validators": OPTIONAL_EMAIL},
+        "telephone": {"validators": OPTIONAL_PHONE},
+        "mobile": {"validators": OPTIONAL_PHONE},
+    }
+    form_label = _l("Contact")
+
+
+class InvoiceAddressInline(InlineFormAdmin):
+    form_columns = (
+        "id", "attention", "street", "postal_code", "city", "country", "invoice_email", "is_default"
+    )
+    form_overrides = {"country": Select2Field}
+    form_args = {
+        "country": COUNTRY_FIELD_ARGS,
+        "invoice_email": {"validators": OPTIONAL_EMAIL},
+    }
+    form_label = _l("Invoice address")
+
+
+class LazyOptions:
+    """Filter options read from the database when the list renders, not at start-up.
+
+    Flask-Admin evaluates a filter's options once, when the view is registered
+    (outside any request, maybe before the tables exist); iterating this object
+    instead runs the query on every render, so new status codes show up.
+    """
+
+    def __init__(self, load: Any) -> None:
+        self._load = load
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __iter__(self) -> Any:
+        return iter(self._load())
+
+
+def _status_options() -> list[tuple[int, str]]:
+    session = iris_state().session
+    return [
+        (status.id, status.name)
+        for status in session.scalars(
+            select(CustomerStatus).order_by(CustomerStatus.sort_order, CustomerStatus.name)
+        )
+    ]
+
+
+def _format_name(view: Any, context: Any, model: Customer, name: str) -> Markup:
+    url = view.get_url(".details_view", id=model.id)
+    return Markup('<a href="{}">{}</a>').format(url, model.name)
+
+
+def _format_payer(view: Any, context: Any, model: Customer, name: str) -> Markup | str:
+    payer = model.default_payer
+    if payer is None:
+        return ""
+    return Markup('<a href="{}">{}</a>').format(view.get_url(".details_view", id=payer.id), payer)
+
+
+def _format_status(view: Any, context: Any, model: Customer, name: str) -> Markup | str:
+    status = model.status
+    if status is None:
+        return ""
+    return Markup('<span class="badge" style="background:{};color:#fff">{}</span>').format(
+        status.colour, status.name
+    )
+
+
+class CustomerView(SecureModelView):
+    permission = "customers.view"
+    edit_permission = "customers.edit"
+    delete_permission = "customers.delete"
+
+    list_template = "iris_admin/customer_list.html"
+    details_template = "iris_admin/customer_details.html"
+
+    can_view_details = True
+    column_list = (
+        "name", "code", "address", "email", "telephone", "mobile", "default_payer", "status"
+    )
+    column_labels = {
+        "name": _l("Name"),
+        "code": _l("Code"),
+        "address": _l("Address"),
+        "email": _l("Email"),
+        "telephone": _l("Telephone"),
+        "mobile": _l("Mobile phone"),
+        "default_payer": _l("Default payer"),
+        "status": _l("Status"),
+        "is_business": _l("Business customer"),
+        "first_name": _l("First name"),
+        "last_name": _l("Last name"),
+        "street": _l("Street"),
+        "postal_code": _l("Postal code"),
+        "city": _l("City"),
+        "country": _l("Country"),
+        "search_text": _l("Search"),
+    }
+    column_sortable_list = ("name", "code")
+    column_default_sort = [("name", False), ("id", False)]
+    # One lower-cased column holds every searchable value (see models.customers).
+    column_searchable_list = ("search_text",)
+    column_filters = (
+        BooleanEqualFilter(Customer.is_business, _l("Business customer")),
+        FilterEqual(Customer.status_id, _l("Status"), options=LazyOptions(_status_options)),
+    )
+    named_filter_urls = True
+    column_formatters = {
+        "name": _format_name,
+        "default_payer": _format_payer,
+        "status": _format_status,
+    }
+    column_details_list = (
+        "is_business", "name", "first_name", "last_name", "code", "street", "postal_code",
+        "city", "country", "email", "telephone", "mobile", "default_payer", "status",
+    )
+    column_formatters_detail = {
+        "country": lambda view, context, model, name: country_name(model.country),
+        "default_payer": _format_payer,
+        "status": _format_status,
+    }
+
+    form_columns = (
+        "is_business", "name", "first_name", "last_name", "code", "street", "postal_code",
+        "city", "country", "email", "telephone", "mobile", "default_payer", "status",
+    )
+    form_overrides = {"country": Select2Field}
+    form_args = {
+        "name": {"label": _l("Company name"), "validators": [EmptyToNone(), Length(max=200)]},
+        "code": {"validators": [UniqueCode(), EmptyToNone(), Length(max=50)]},
+        "country": COUNTRY_FIELD_ARGS,
+        "email": {"validators": OPTIONAL_EMAIL},
+        "telephone": {"validators": OPTIONAL_PHONE},
+        "mobile": {"validators": OPTIONAL_PHONE},
+        "is_business": {"default": True},
+        "status": {"allow_blank": False},
+    }
+    form_widget_args = {
+        "code": {"placeholder": _l("Optional customer number")},
+    }
+    form_ajax_refs = {
+        "default_payer": {
+            "fields": ("name", "code"),
+            "order_by": "name",
+            "page_size": 10,
+            "placeholder": _l("Search a customer by name or code"),
+        },
+        "accounts": {
+            "fields": ("name", "email"),
+            "order_by": "name",
+            "page_size": 10,
+            "placeholder": _l("Search a user by name or e-mail"),
+        },
+    }
+    inline_models = (ContactInline(Contact), InvoiceAddressInline(InvoiceAddress))
+
+    column_extra_row_actions = [
+        LinkRowAction(
+            "fa fa-ticket",
+            lambda action, row_id, row: _issues_url_or_empty(row),
+            title=_l("View customer issues"),
+        )
+    ]
+
+    def __init__(self, db: Any, **kwargs: Any) -> None:
+        super().__init__(Customer, db, **kwargs)
+
+    @property
+    def extra_js(self) -> list[str]:  # type: ignore[override]
+        return [url_for("iris_admin.static", filename="customer_form.js")]
+
+    # -- list --------------------------------------------------------------
+    def search_placeholder(self) -> str:
+        return _("Name, code, e-mail, phone, street, postal code or city")
+
+    # -- form ----------------------------------------------------------------
+    def scaffold_form(self) -> Any:
+        form_class = super().scaffold_form()
+        return type("CustomerForm", (CustomerFormRules, form_class), {})
+
+    def create_form(self, obj: Any = None) -> Any:
+        form = super().create_form(obj)
+        if request.method == "GET" and form.status.data is None:
+            form.status.data = default_status(self.db_session)
+        return form
+
+    def on_model_change(self, form: Any, model: Customer, is_created: bool) -> None:
+        model.name = display_name(model.is_business, model.name, model.first_name, model.last_name)
+        if model.is_business:
+            model.first_name = model.last_name = None
+        model.code = normalise_code(model.code)
+        _keep_one_default_address(model)
+
+    def on_model_delete(self, model: Customer) -> None:
+        try:
+            ensure_deletable(self.db_session, model)
+        except CustomerInUse as exc:
+            raise ValidationError(str(exc)) from exc
+
+    # -- customer page ---------------------------------------------------------
+    def render(self, template: str, **kwargs: Any) -> Any:
+        if template == self.details_template and "model" in kwargs:
+            for key, value in self._customer_page_context(kwargs["model"]).items():
+                kwargs.setdefault(key, value)
+        return super().render(template, **kwargs)
+
+    def _customer_page_context(self, customer: Customer) -> dict[str, Any]:
+        account_form_class = customer_user_link_form(self._form_ajax_refs["accounts"])
+        forms: dict[str, Any] = {
+            "contact-new": ContactForm(prefix="contact-new", formdata=None),
+            "address-new": InvoiceAddressForm(prefix="address-new", formdata=None),
+            "user-new": account_form_class(prefix="user-new", formdata=None),
+        }
+        for contact in customer.contacts:
+            forms[f"contact-{contact.id}"] = ContactForm(
+                prefix=f"contact-{contact.id}", obj=contact, formdata=None
+            )
+        for address in customer.invoice_addresses:
+            forms[f"address-{address.id}"] = InvoiceAddressForm(
+                prefix=f"address-{address.id}", obj=address, formdata=None
+            )
+        for link in customer.user_links:
+            forms[f"user-{link.id}"] = CustomerUserAccessForm(
+                prefix=f"user-{link.id}", obj=link, formdata=None
+            )
+        return {
+            "forms": forms,
+            "open_modal": None,
+            "access_labels": ACCESS_LABELS,
+            "can_edit_customer": has_permission("customers.edit"),
+            "can_delete_customer": has_permission("customers.delete"),
+            "issues_url": self.customer_issues_url(customer),
+            "delete_consequences": _delete_consequences(customer),
+            "country_name": country_name,
+        }
+
+    def customer_issues_url(self, customer: Customer) -> str | None:
+        issue_view = iris_state().views.get("issue")
+        if issue_view is None or not issue_view.is_accessible():
+            return None
+        return issue_view.customer_filter_url(customer.id)
+
+    def _customer_or_404(self, customer_id: int) -> Customer:
+        customer = self.db_session.get(Customer, customer_id)
+        if customer is None:
+            abort(404)
+        return customer
+
+    def _require_edit(self) -> None:
+        if not has_permission("customers.edit"):
+            abort(403)
+
+    def _page_url(self, customer: Customer) -> str:
+        return self.get_url(".details_view", id=customer.id)
+
+    def _show_form_errors(self, customer: Customer, key: str, form: Any) -> Any:
+        """Re-render the customer page with the pop-up open, showing the field errors."""
+        self.db_session.rollback()
+        context = self._customer_page_context(customer)
+        context["forms"][key] = form
+        context["open_modal"] = key
+        flash(_("Please correct the errors in the form."), "error")
+        return self.render(
+            self.details_template,
+            model=customer,
+            details_columns=self._details_columns,
+            get_value=self.get_detail_value,
+            return_url=self.get_url(".index_view"),
+            **context,
+        ), 400
+
+    def _commit(self, customer: Customer, message: str) -> Any:
+        try:
+            self.db_session.commit()
+        except SQLAlchemyError:
+            self.db_session.rollback()
+            log.exception("Saving on the customer page failed")
+            flash(_("Saving failed; nothing was changed. Please try again."), "error")
+        else:
+            flash(message, "success")
+        return redirect(self._page_url(customer))
+
+    @expose("/<int:customer_id>/delete", methods=("POST",))
+    def customer_delete(self, customer_id: int) -> Any:
+        if not self.can_delete:
+            abort(403)
+        customer = self._customer_or_404(customer_id)
+        name = customer.name
+        if self.delete_model(customer):
+            flash(_("Customer %(name)s deleted.", name=name), "success")
+            return redirect(self.get_url(".index_view"))
+        return redirect(self._page_url(customer))
+
+    # Contacts
+    @expose("/<int:customer_id>/contacts/new", methods=("POST",))
+    def contact_create(self, customer_id: int) -> Any:
+        self._require_edit()
+        customer = self._customer_or_404(customer_id)
+        form = ContactForm(prefix="contact-new")
+        if not form.validate_on_submit():
+            return self._show_form_errors(customer, "contact-new", form)
+        contact = Contact(customer=customer)
+        form.populate_obj(contact)
+        self.db_session.add(contact)
+        return self._commit(customer, _("Contact %(name)s added.", name=contact.name))
+
+    @expose("/contacts/<int:contact_id>/edit", methods=("POST",))
+    def contact_edit(self, contact_id: int) -> Any:
+        self._require_edit()
+        contact = self.db_session.get(Contact, contact_id) or abort(404)
+        form = ContactForm(prefix=f"contact-{contact.id}")
+        if not form.validate_on_submit():
+            return self._show_form_errors(contact.customer, f"contact-{contact.id}", form)
+        form.populate_obj(contact)
+        return self._commit(contact.customer, _("Contact %(name)s saved.", name=contact.name))
+
+    @expose("/contacts/<int:contact_id>/delete", methods=("POST",))
+    def contact_delete(self, contact_id: int) -> Any:
+        self._require_edit()
+        contact = self.db_session.get(Contact, contact_id) or abort(404)
+        customer = contact.customer
+        self.db_session.delete(contact)
+        return self._commit(customer, _("Contact %(name)s deleted.", name=contact.name))
+
+    # Invoice addresses
+    @expose("/<int:customer_id>/invoice-addresses/new", methods=("POST",))
+    def address_create(self, customer_id: int) -> Any:
+        self._require_edit()
+        customer = self._customer_or_404(customer_id)
+        form = InvoiceAddressForm(prefix="address-new")
+        if not form.validate_on_submit():
+            return self._show_form_errors(customer, "address-new", form)
+        address = InvoiceAddress(customer=customer)
+        form.populate_obj(address)
+        if not customer.invoice_addresses or address.is_default:
+            address.is_default = True
+        self.db_session.add(address)
+        customer.invoice_addresses.append(address)
+        _keep_one_default_address(customer, preferred=address)
+        return self._commit(customer, _("Invoice address added."))
+
+    @expose("/invoice-addresses/<int:address_id>/edit", methods=("POST",))
+    def address_edit(self, address_id: int) -> Any:
+        self._require_edit()
+        address = self.db_session.get(InvoiceAddress, address_id) or abort(404)
+        form = InvoiceAddressForm(prefix=f"address-{address.id}")
+        if not form.validate_on_submit():
+            return self._show_form_errors(address.customer, f"address-{address.id}", form)
+        form.populate_obj(address)
+        _keep_one_default_address(address.customer, preferred=address)
+        return self._commit(address.customer, _("Invoice address saved."))
+
+    @expose("/invoice-addresses/<int:address_id>/delete", methods=("POST",))
+    def address_delete(self, address_id: int) -> Any:
+        self._require_edit()
+        address = self.db_session.get(InvoiceAddress, address_id) or abort(404)
+        customer = address.customer
+        customer.invoice_addresses.remove(address)
+        self.db_session.delete(address)
+        _keep_one_default_address(customer)
+        return self._commit(customer, _("Invoice address deleted."))
+
+    # Customer users
+    @expose("/<int:customer_id>/users/new", methods=("POST",))
+    def user_link_create(self, customer_id: int) -> Any:
+        self._require_edit()
+        customer = self._customer_or_404(customer_id)
+        form = customer_user_link_form(self._form_ajax_refs["accounts"])(prefix="user-new")
+        if not form.validate_on_submit():
+            return self._show_form_errors(customer, "user-new", form)
+        account: User = form.account.data
+        already = self.db_session.scalar(
+            select(func.count())
+            .select_from(CustomerUser)
+            .where(CustomerUser.customer_id == customer.id, CustomerUser.user_id == account.id)
+        )
+        if already:
+            form.account.errors.append(_("This user is already linked to the customer."))
+            return self._show_form_errors(customer, "user-new", form)
+        self.db_session.add(CustomerUser(customer=customer, user=account, access=form.access.data))
+        return self._commit(customer, _("%(user)s linked to the customer.", user=account.name))
+
+    @expose("/users/<int:link_id>/edit", methods=("POST",))
+    def user_link_edit(self, link_id: int) -> Any:
+        self._require_edit()
+        link = self.db_session.get(CustomerUser, link_id) or abort(404)
+        form = CustomerUserAccessForm(prefix=f"user-{link.id}")
+        if not form.validate_on_submit():
+            return self._show_form_errors(link.customer, f"user-{link.id}", form)
+        link.access = form.access.data
+        return self._commit(link.customer, _("Role of %(user)s saved.", user=link.user.name))
+
+    @expose("/users/<int:link_id>/delete", methods=("POST",))
+    def user_link_delete(self, link_id: int) -> Any:
+        self._require_edit()
+        link = self.db_session.get(CustomerUser, link_id) or abort(404)
+        customer, name = link.customer, link.user.name
+        self.db_session.delete(link)
+        return self._commit(
+            customer, _("%(user)s no longer has access to this customer.", user=name)
+        )
+
+
+def _issues_url_or_empty(customer: Customer) -> str:
+    issue_view = iris_state().views.get("issue")
+    return issue_view.customer_filter_url(customer.id) if issue_view is not None else "#"
+
+
+def _keep_one_default_address(customer: Customer, preferred: InvoiceAddress | None = None) -> None:
+    """Exactly one default invoice address when the customer has any."""
+    addresses = list(customer.invoice_addresses)
+    if not addresses:
+        return
+    if preferred is not None and preferred.is_default:
+        chosen = preferred
+    else:
+        chosen = next((a for a in addresses if a.is_default), addresses[0])
+    for address in addresses:
+        address.is_default = address is chosen
+
+
+def _delete_consequences(customer: Customer) -> list[str]:
+    """What deleting the customer takes with it, said in the confirmation pop-up."""
+    consequences = []
+    if customer.contacts:
+        consequences.append(_("%(count)d contact(s)", count=len(customer.contacts)))
+    if customer.invoice_addresses:
+        consequences.append(
+            _("%(count)d invoice address(es)", count=len(customer.invoice_addresses))
+        )
+    if customer.user_links:
+        consequences.append(
+            _("the access of %(count)d customer user(s) (the accounts stay)",
+              count=len(customer.user_links))
+        )
+    return consequences

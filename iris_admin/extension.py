@@ -1,0 +1,146 @@
+"""The Flask extension that adds iris-admin to an app that has Flask-Admin.
+
+    db = SQLAlchemy()
+    admin = Admin(name="My desk", theme=Bootstrap4Theme())
+    iris = IrisAdmin()
+
+    def create_app():
+        app = Flask(__name__)
+        db.init_app(app)
+        admin.init_app(app)
+        iris.init_app(app, db=db, admin=admin)
+        return app
+
+Settings (``IRIS_*``) and their defaults are in :mod:`iris_admin.settings`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Flask, current_app
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session
+
+from .models import User
+from .settings import apply_defaults
+
+
+@dataclass
+class IrisState:
+    """Per-app state, kept in ``app.extensions["iris_admin"]``."""
+
+    db: Any
+    admin: Admin
+    views: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def session(self) -> Session:
+        return self.db.session
+
+
+def iris_state() -> IrisState:
+    return current_app.extensions["iris_admin"]
+
+
+def db_session() -> Session:
+    return iris_state().session
+
+
+class IrisAdmin:
+    def __init__(self, app: Flask | None = None, **kwargs: Any) -> None:
+        if app is not None:
+            self.init_app(app, **kwargs)
+
+    def init_app(self, app: Flask, *, db: Any, admin: Admin | None = None) -> None:
+        """Add the customers module to ``app``.
+
+        :param db: the app's Flask-SQLAlchemy object; iris-admin's models are used
+            through its session and engine.
+        :param admin: the app's Flask-Admin; created when not given.
+        """
+        if "iris_admin" in app.extensions:
+            raise RuntimeError("iris-admin is already registered on this app.")
+        apply_defaults(app.config)
+
+        if "babel" not in app.extensions:
+            Babel(app)
+        if app.config["IRIS_CSRF_PROTECT"] and "csrf" not in app.extensions:
+            CSRFProtect(app)
+
+        app.register_blueprint(
+            Blueprint(
+                "iris_admin",
+                __name__,
+                template_folder="templates",
+                static_folder="static",
+                static_url_path="/iris-static",
+            )
+        )
+
+        if admin is None:
+            from .admin.base import SecureAdminIndexView
+
+            admin = Admin(
+                app,
+                name=str(_l("Customers")),
+                theme=Bootstrap4Theme(fluid=True, base_template="iris_admin/admin_master.html"),
+                index_view=SecureAdminIndexView(),
+            )
+
+        state = IrisState(db=db, admin=admin)
+        app.extensions["iris_admin"] = state
+
+        if app.config["IRIS_AUTH"]:
+            self._init_auth(app, db)
+        self._add_views(app, state)
+
+        from .cli import iris_cli
+
+        app.cli.add_command(iris_cli)
+
+    @staticmethod
+    def _init_auth(app: Flask, db: Any) -> None:
+        from .auth import auth_blueprint
+
+        app.register_blueprint(auth_blueprint)
+        if getattr(app, "login_manager", None) is None:
+            manager = LoginManager(app)
+            manager.login_view = "iris_auth.login"
+            manager.login_message = _l("Please log in to continue.")
+            manager.login_message_category = "info"
+
+            @manager.user_loader
+            def load_user(user_id: str) -> User | None:
+                if not user_id.isdigit():
+                    return None
+                user = db.session.get(User, int(user_id))
+                # A deactivated account is logged out at its next request.
+                return user if user is not None and user.is_active else None
+
+    @staticmethod
+    def _add_views(app: Flask, state: IrisState) -> None:
+        from .admin.customers import CustomerView
+        from .admin.issues import IssueView
+        from .admin.permissions import PermissionTableView
+        from .admin.users import UserView
+
+        category = app.config["IRIS_MENU_CATEGORY"]
+        db = state.db
+        views = {
+            "customer": CustomerView(db, name=_l("Customers"), category=category),
+            "issue": IssueView(db, name=_l("Issues"), category=category),
+            "user": UserView(db, name=_l("Users"), category=category),
+            "permissions": PermissionTableView(
+                name=_l("Permissions"), endpoint="iris_permissions", category=category
+            ),
+        }
+        for view in views.values():
+            state.admin.add_view(view)
+        state.views = views

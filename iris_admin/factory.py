@@ -1,0 +1,58 @@
+"""The stand-alone app: Flask + Flask-Admin + a database, with iris-admin added."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, redirect, url_for
+from flask_sqlalchemy import SQLAlchemy
+
+from .extension import IrisAdmin
+
+CONFIGS = {
+    "development": "config.development",
+    "testing": "config.testing",
+    "production": "config.production",
+}
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the stand-alone app.
+
+    ``IRIS_CONFIG`` picks the config module (development by default); ``config``
+    overrides single keys, which is how tests build apps.
+    """
+    app = Flask("iris_admin", instance_relative_config=True)
+    name = (config or {}).get("IRIS_CONFIG") or os.environ.get("IRIS_CONFIG", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"IRIS_CONFIG must be one of {', '.join(CONFIGS)}, not {name!r}.")
+    app.config.from_object(CONFIGS[name])
+    if config:
+        app.config.update(config)
+    check = app.config.get("IRIS_CONFIG_CHECK")
+    if check:
+        check(app.config)
+    _resolve_database_url(app)
+
+    db = SQLAlchemy()
+    db.init_app(app)
+    IrisAdmin(app, db=db)
+
+    @app.get("/")
+    def home():  # noqa: ANN202
+        return redirect(url_for("admin.index"))
+
+    return app
+
+
+def _resolve_database_url(app: Flask) -> None:
+    url = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        os.makedirs(app.instance_path, exist_ok=True)
+        url = "sqlite:///" + os.path.join(app.instance_path, "iris.sqlite")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        # SQLite in a multi-threaded server: wait for the write lock instead of failing.
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("timeout", 30)
