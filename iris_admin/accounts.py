@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .extension import db_session
-from .models import Role, User
-from .validation import InvalidValue, normalise_email
+from .models import AccessLevel, Customer, CustomerUser, Role, User
+from .validation import InvalidValue, code_key, normalise_email
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -48,3 +48,57 @@ def create_user(email: str, *, name: str | None, role: str, password: str) -> Us
     user.set_password(password)
     db_session().add(user)
     return user
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    """Only with the current password, so a borrowed session cannot take over the account."""
+    if not user.check_password(current or ""):
+        raise AccountError(str(_l("The current password is not correct.")))
+    if len(new or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            str(_l("The password needs at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))
+        )
+    user.set_password(new)
+
+
+def link_customer_user(user: User, customer_code: str, access: str) -> tuple[CustomerUser, bool]:
+    """Link a customer account to the customer with this code (or change the link's access).
+
+    Returns the link and whether it was created.
+    """
+    try:
+        access = AccessLevel(access).value
+    except ValueError as exc:
+        raise AccountError(
+            str(_l("Unknown access %(access)s; use one of: %(levels)s.", access=access,
+                   levels=", ".join(level.value for level in AccessLevel)))
+        ) from exc
+    if user.role != Role.CUSTOMER.value:
+        raise AccountError(
+            str(_l("%(email)s is a %(role)s account; only customer accounts are linked to "
+                   "customers.", email=user.email, role=user.role))
+        )
+    key = code_key(customer_code)
+    customer = (
+        db_session().scalar(select(Customer).where(func.lower(Customer.code) == key))
+        if key
+        else None
+    )
+    if customer is None:
+        raise AccountError(str(_l("No customer has the code %(code)s.", code=customer_code)))
+    session = db_session()
+    link = session.scalar(
+        select(CustomerUser).where(
+            CustomerUser.customer_id == customer.id, CustomerUser.user_id == user.id
+        )
+    )
+    if link is not None:
+        link.access = access
+        return link, False
+    link = CustomerUser(customer=customer, user=user, access=access)
+    session.add(link)
+    return link, True
+
+
+def find_user(email: str) -> User | None:
+    return db_session().scalar(select(User).where(func.lower(User.email) == email.strip().lower()))

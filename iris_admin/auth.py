@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urljoin, urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -15,7 +25,8 @@ from wtforms.validators import DataRequired
 
 from .extension import db_session
 from .models import User
-from .permissions import is_staff_user
+from .permissions import has_permission, is_staff_user
+from .throttle import LoginThrottle, ThrottleRules
 
 auth_blueprint = Blueprint("iris_auth", __name__)
 
@@ -43,6 +54,8 @@ def is_safe_redirect(target: str | None) -> bool:
 def landing_url(user: User) -> str:
     if is_staff_user(user):
         return url_for("admin.index")
+    if has_permission("portal.access", user) and "iris_portal" in current_app.blueprints:
+        return url_for("iris_portal.home")
     return url_for("iris_auth.no_access")
 
 
@@ -56,18 +69,42 @@ def login():  # noqa: ANN201
         return redirect(landing_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        user = find_user_by_email(form.email.data or "")
+        throttle = LoginThrottle(db_session(), ThrottleRules.from_config(current_app.config))
+        email, address = form.email.data or "", request.remote_addr or "unknown"
+        # Checked before the password, so a correct guess during a lock-out gains nothing.
+        wait = throttle.retry_after(email, address)
+        if wait is not None:
+            return _throttled(form, wait)
+        user = find_user_by_email(email)
         if user is None or not user.check_password(form.password.data or ""):
+            throttle.record_failure(email, address)
+            db_session().commit()
             flash(_("Wrong e-mail address or password."), "error")
         elif not user.is_active:
             flash(_("This account is deactivated. Ask an administrator."), "error")
         else:
             login_user(user, remember=form.remember.data)
             user.mark_logged_in()
+            throttle.forget_account(email)
             db_session().commit()
             target = request.args.get("next")
             return redirect(target if is_safe_redirect(target) else landing_url(user))
     return render_template("iris_admin/auth/login.html", form=form)
+
+
+def _throttled(form: LoginForm, seconds: int):  # noqa: ANN202
+    minutes = max(1, math.ceil(seconds / 60))
+    flash(
+        _(
+            "Too many failed log-in attempts. For your security, log-in is paused: "
+            "please try again in %(minutes)d minute(s).",
+            minutes=minutes,
+        ),
+        "error",
+    )
+    response = make_response(render_template("iris_admin/auth/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @auth_blueprint.route("/logout", methods=["POST"])

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import click
+from werkzeug.serving import run_simple
 from flask import current_app
 from flask.cli import AppGroup
 
-from .accounts import AccountError, create_user
+from .accounts import AccountError, create_user, find_user, link_customer_user
 from .extension import iris_state
 from .schema import current_revision, head_revision, make_revision, upgrade
 
@@ -50,7 +51,12 @@ def demo_command(port: int, no_serve: bool, customers: int) -> None:
     click.echo(f"  Password: {DEMO_ADMIN_PASSWORD}")
     click.echo("")
     if not no_serve:
-        current_app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False, threaded=True)
+        from .messaging.background import start_background_dispatcher
+
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        start_background_dispatcher(app)
+        # Flask refuses app.run() inside a ``flask`` command, so serve with Werkzeug directly.
+        run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 @iris_cli.command("create-user")
@@ -58,18 +64,42 @@ def demo_command(port: int, no_serve: bool, customers: int) -> None:
 @click.option("--role", required=True, help="admin, staff or customer.")
 @click.option("--name", default=None, help="Display name (defaults to the part before @).")
 @click.option("--password", default=None, help="Prompted for when not given.")
-def create_user_command(email: str, role: str, name: str | None, password: str | None) -> None:
-    """Create a user account."""
-    if password is None:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+@click.option("--customer", "customer_code", default=None,
+              help="Code of the customer to link a customer account to.")
+@click.option("--access", type=click.Choice(["own", "all", "manager"]), default=None,
+              help="What the customer user sees of that customer (with --customer; default all).")
+def create_user_command(
+    email: str, role: str, name: str | None, password: str | None,
+    customer_code: str | None, access: str | None,
+) -> None:
+    """Create a user account; with --customer, create or link a customer user.
+
+    An existing customer account is linked (or its access changed), so scripts
+    may provision the same person for several customers.
+    """
+    if access is not None and customer_code is None:
+        raise click.UsageError("--access needs --customer.")
+    if customer_code is not None and role != "customer":
+        raise click.UsageError("--customer needs --role customer.")
     session = iris_state().session
+    existing = find_user(email) if customer_code is not None else None
+    if existing is None and password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(email, name=name, role=role, password=password)
+        user = existing or create_user(email, name=name, role=role, password=password or "")
+        if customer_code is not None:
+            link, created = link_customer_user(user, customer_code, access or "all")
         session.commit()
     except AccountError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Created {user.role} account {user.email}.")
+    if existing is None:
+        click.echo(f"Created {user.role} account {user.email}.")
+    elif password is not None or name is not None:
+        click.echo(f"{user.email} already exists; its name and password were left unchanged.")
+    if customer_code is not None:
+        verb = "Linked" if created else "Updated the link of"
+        click.echo(f"{verb} {user.email} to customer {link.customer.code} with access {link.access}.")
 
 
 @iris_cli.command("makemigration")
@@ -80,3 +110,9 @@ def makemigration_command(message: str) -> None:
     if current_revision(engine) != head_revision():
         raise click.ClickException("Upgrade the database first (flask iris init).")
     make_revision(engine, message)
+
+
+from .importing import cli as _import_cli  # noqa: E402,F401  (adds iris import / export)
+from .messaging.cli import dispatch_command  # noqa: E402
+
+iris_cli.add_command(dispatch_command)

@@ -91,3 +91,21 @@ def ensure_builtin_statuses(session: Session) -> None:
         if values["name"] not in existing:
             session.add(CustomerStatus(**values))
     session.flush()
+
+
+def can_open_issue(customer: Customer) -> tuple[bool, str | None]:
+    """Whether a new issue may be opened for ``customer`` (admin, portal, scripts alike).
+
+    Returns ``(True, None)`` or ``(False, reason)``; the reason is a sentence for the
+    user. A customer without a status is not blocked. Existing issues are never affected.
+    """
+    status = customer.status
+    if status is None or status.allows_new_issues:
+        return True, None
+    return False, str(
+        _l(
+            "New issues cannot be reported for %(customer)s: its status is %(status)s.",
+            customer=customer.name,
+            status=status.name,
+        )
+    )

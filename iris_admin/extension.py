@@ -99,7 +99,17 @@ class IrisAdmin:
 
         if app.config["IRIS_AUTH"]:
             self._init_auth(app, db)
+            if app.config["IRIS_PORTAL"]:
+                from .portal import portal_blueprint
+
+                app.register_blueprint(
+                    portal_blueprint, url_prefix=app.config["IRIS_PORTAL_URL_PREFIX"]
+                )
         self._add_views(app, state)
+
+        from .messaging import init_messaging
+
+        init_messaging(app)
 
         from .cli import iris_cli
 
@@ -127,9 +137,13 @@ class IrisAdmin:
     @staticmethod
     def _add_views(app: Flask, state: IrisState) -> None:
         from .admin.customers import CustomerView
+        from .admin.imports import ImportView
         from .admin.issues import IssueView
         from .admin.permissions import PermissionTableView
         from .admin.users import UserView
+        from .admin.custom_fields import CustomFieldView
+        from .admin.messages import MessageView
+        from .admin.statuses import StatusView
 
         category = app.config["IRIS_MENU_CATEGORY"]
         db = state.db
@@ -140,6 +154,14 @@ class IrisAdmin:
             "permissions": PermissionTableView(
                 name=_l("Permissions"), endpoint="iris_permissions", category=category
             ),
+            "import": ImportView(
+                name=_l("Import customers"), endpoint="iris_import", url="import", category=category
+            ),
+            "message": MessageView(db, name=_l("Messages"), category=category),
+            "status": StatusView(db, name=_l("Status codes"), endpoint="customerstatus",
+                                 category=category),
+            "custom_field": CustomFieldView(db, name=_l("Custom fields"), endpoint="customfield",
+                                            category=category),
         }
         for view in views.values():
             state.admin.add_view(view)

@@ -41,7 +41,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/")
     def home():  # noqa: ANN202
-        return redirect(url_for("admin.index"))
+        # The log-in page sends a logged-in user on to their start page: the admin
+        # for staff, the portal for customer users.
+        return redirect(url_for("iris_auth.login"))
 
     return app
 

@@ -50,6 +50,24 @@ class EmptyToNone:
             raise StopValidation()
 
 
+class Required:
+    """Like DataRequired, with a translated message rendered when it fails.
+
+    Flask-Admin's templates show only ``str`` errors, so a lazy message is turned
+    into text at validation time (in the user's language).
+    """
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if not field.data:
+            field.errors[:] = []
+            raise StopValidation(str(self.message))
+
+
 def strip_filter(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 

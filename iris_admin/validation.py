@@ -68,7 +68,35 @@ def normalise_phone(value: object, default_region: str = "NL") -> str | None:
                 value=text,
             )
         )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    _remember_national_digits(formatted, number)
+    return formatted
+
+
+# Parsing a phone number costs ~0.1-0.2 ms; the search index needs the national
+# digits of every number just normalised, so they are kept from that parse.
+_NATIONAL_DIGITS: dict[str, str | None] = {}
+_NATIONAL_DIGITS_MAX = 50_000
+
+
+def _remember_national_digits(formatted: str, number: phonenumbers.PhoneNumber) -> str | None:
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    digits = "".join(ch for ch in national if ch.isdigit()) or None
+    if len(_NATIONAL_DIGITS) >= _NATIONAL_DIGITS_MAX:
+        _NATIONAL_DIGITS.clear()
+    _NATIONAL_DIGITS[formatted] = digits
+    return digits
+
+
+def national_digits(phone: str) -> str | None:
+    """The digits of a stored phone number as dialled inside its country (0612345678)."""
+    if phone in _NATIONAL_DIGITS:
+        return _NATIONAL_DIGITS[phone]
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return _remember_national_digits(phone, number)
 
 
 @lru_cache(maxsize=1)

@@ -127,6 +127,7 @@ def _forget_request_state() -> None:
     every test-client request.
     """
     g.pop("_login_user", None)
+    g.pop("csrf_token", None)
 
 
 @pytest.fixture

@@ -10,7 +10,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import OPTIONAL_EMAIL, OPTIONAL_PHONE, EmptyToNone, country_select, strip_filter
+from ..forms import (
+    OPTIONAL_EMAIL,
+    OPTIONAL_PHONE,
+    EmptyToNone,
+    Required,
+    country_select,
+    strip_filter,
+)
 from ..models import AccessLevel
 
 ACCESS_LABELS = {
@@ -59,8 +66,10 @@ def customer_user_link_form(account_loader: Any) -> type[FlaskForm]:
         account = AjaxSelectField(
             account_loader,
             _l("User account"),
-            validators=[DataRequired(message=_l("Pick an existing user account."))],
+            validators=[Required(_l("Pick an existing user account."))],
             allow_blank=True,
         )
+        # Declared again so the pop-up asks for the account first, then its role.
+        access = SelectField(_l("Role"), choices=access_choices, validators=[DataRequired()])
 
     return CustomerUserLinkForm

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from ..models import Customer, Issue, IssuePriority, IssueStatus
 from .base import SecureModelView
+from .issue_replies import IssueConversationMixin
 
 STATUS_LABELS = {
     IssueStatus.OPEN.value: _l("Open"),
@@ -35,7 +36,8 @@ def _customer_link(view: Any, context: Any, model: Issue, name: str) -> Markup:
     return Markup('<a href="{}">{}</a>').format(url, model.customer)
 
 
-class IssueView(SecureModelView):
+class IssueView(IssueConversationMixin, SecureModelView):
+    # Details page = the issue with its conversation and the staff reply form (issue_replies.py).
     permission = "issues.view"
     edit_permission = "issues.edit"
     delete_permission = "issues.delete"
@@ -83,6 +85,11 @@ class IssueView(SecureModelView):
     def __init__(self, db: Any, **kwargs: Any) -> None:
         super().__init__(Issue, db, **kwargs)
 
+    def on_model_change(self, form: Any, model: Issue, is_created: bool) -> None:
+        from .statuses import refuse_issue_for_blocked_customer
+
+        refuse_issue_for_blocked_customer(model, is_created)
+
     def _customer_filter_arg(self) -> str:
         for index, flt in enumerate(self._filters or ()):
             if flt is self.customer_filter:
@@ -90,7 +97,7 @@ class IssueView(SecureModelView):
         raise LookupError("the customer filter is not registered")
 
     def customer_filter_url(self, customer_id: int) -> str:
-        return self.get_url(".index_view", **{self._customer_filter_arg(): customer_id})
+        return self.get_url(f"{self.endpoint}.index_view", **{self._customer_filter_arg(): customer_id})
 
     def filtered_customer(self) -> Customer | None:
         """The customer the list is filtered to, for the heading above the table."""

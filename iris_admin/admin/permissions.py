@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_admin import expose
 
-from ..permissions import PERMISSIONS, role_permissions
+from ..permissions import PERMISSIONS, PORTAL_RIGHTS, access_rights, role_permissions
 from .base import SecureView
 
 
@@ -19,4 +19,6 @@ class PermissionTableView(SecureView):
             "iris_admin/permissions.html",
             permissions=PERMISSIONS,
             roles=role_permissions(),
+            portal_rights=PORTAL_RIGHTS,
+            access_levels=access_rights(),
         )

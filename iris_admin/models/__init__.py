@@ -4,6 +4,11 @@ from .accounts import AccessLevel, CustomerUser, Role, User
 from .base import IrisBase
 from .customers import Contact, Customer, CustomerStatus, InvoiceAddress
 from .issues import Issue, IssuePriority, IssueStatus
+from .imports import ImportRow, ImportRun, RunStatus  # noqa: F401
+from .replies import IssueReply, IssueStatusChange
+from .custom_fields import CustomField, FieldType  # noqa: F401
+from .messages import Channel, Message, MessageKind, MessageStatus  # noqa: F401
+from .security import LoginFailure
 
 __all__ = [
     "AccessLevel",
@@ -16,6 +21,9 @@ __all__ = [
     "Issue",
     "IssuePriority",
     "IssueStatus",
+    "IssueReply",
+    "IssueStatusChange",
+    "LoginFailure",
     "Role",
     "User",
 ]

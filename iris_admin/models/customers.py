@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     ForeignKey,
     Index,
@@ -15,8 +16,9 @@ from sqlalchemy import (
     event,
     func,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
+from ..validation import national_digits
 from .base import IrisBase, TimestampMixin
 
 if TYPE_CHECKING:
@@ -68,9 +70,16 @@ class Customer(TimestampMixin, IrisBase):
     status_id: Mapped[int | None] = mapped_column(
         ForeignKey("iris_customer_status.id", ondelete="RESTRICT")
     )
+    # Case-insensitive sort keys; the indexes below are on the same expressions.
+    sort_name: Mapped[str] = column_property(func.lower(name))
+    sort_code: Mapped[str | None] = column_property(func.lower(code))
     # Lower-cased haystack of every searchable value (with phone digit variants),
     # kept in step on every write, so the overview searches one column.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # Values of the admin-defined custom fields, {key: value} (see models.custom_fields).
+    custom_values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Issue-update e-mails also go to the customer's own e-mail address.
+    notify_issue_updates: Mapped[bool] = mapped_column(Boolean, default=False)
 
     default_payer: Mapped[Customer | None] = relationship(
         remote_side="Customer.id", back_populates="paid_for"
@@ -98,7 +107,7 @@ class Customer(TimestampMixin, IrisBase):
 
     __table_args__ = (
         Index("uq_iris_customer_code_ci", func.lower(code), unique=True),
-        Index("ix_iris_customer_name", "name", "id"),
+        Index("ix_iris_customer_sort_name", func.lower(name), "id"),
         Index("ix_iris_customer_code", "code"),
         Index("ix_iris_customer_status_id", "status_id"),
         Index("ix_iris_customer_default_payer_id", "default_payer_id"),
@@ -135,23 +144,12 @@ def build_search_text(values: dict[str, Any]) -> str:
             digits = re.sub(r"\D", "", text)
             if digits:
                 parts.append(digits)
-                national = _national_digits(str(value))
+                national = national_digits(str(value))
                 if national and national != digits:
                     parts.append(national)
         if field == "postal_code":
             parts.append(text.replace(" ", ""))
     return " | ".join(parts)
-
-
-def _national_digits(phone: str) -> str | None:
-    import phonenumbers
-
-    try:
-        parsed = phonenumbers.parse(phone, None)
-    except phonenumbers.NumberParseException:
-        return None
-    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return re.sub(r"\D", "", national) or None
 
 
 @event.listens_for(Customer, "before_insert")

@@ -5,16 +5,25 @@
     var field = document.getElementById(id);
     return field ? field.closest('.form-group') : null;
   }
+  // A hidden field must not stay "required": the browser would refuse to submit
+  // the form over a field the user cannot see (a person has no company name).
+  function show(id, visible) {
+    var row = rowOf(id);
+    var field = document.getElementById(id);
+    if (!row || !field) { return; }
+    row.style.display = visible ? '' : 'none';
+    if (field.required || field.dataset.irisRequired) {
+      field.dataset.irisRequired = '1';
+      field.required = visible;
+    }
+  }
   function sync() {
     var box = document.getElementById('is_business');
     if (!box) { return; }
     var business = box.checked;
-    var company = rowOf('name');
-    if (company) { company.style.display = business ? '' : 'none'; }
-    ['first_name', 'last_name'].forEach(function (id) {
-      var row = rowOf(id);
-      if (row) { row.style.display = business ? 'none' : ''; }
-    });
+    show('name', business);
+    show('first_name', !business);
+    show('last_name', !business);
   }
   document.addEventListener('DOMContentLoaded', function () {
     var box = document.getElementById('is_business');

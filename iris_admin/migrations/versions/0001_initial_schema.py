@@ -67,10 +67,10 @@ def upgrade():
         batch_op.create_index('ix_iris_customer_code', ['code'], unique=False)
         batch_op.create_index('ix_iris_customer_default_payer_id', ['default_payer_id'], unique=False)
         batch_op.create_index('ix_iris_customer_is_business', ['is_business'], unique=False)
-        batch_op.create_index('ix_iris_customer_name', ['name', 'id'], unique=False)
         batch_op.create_index('ix_iris_customer_status_id', ['status_id'], unique=False)
     # Codes are unique ignoring case; autogenerate cannot see expression indexes.
     op.create_index('uq_iris_customer_code_ci', 'iris_customer', [sa.text('lower(code)')], unique=True)
+    op.create_index('ix_iris_customer_sort_name', 'iris_customer', [sa.text('lower(name)'), 'id'], unique=False)
 
     op.create_table('iris_contact',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -153,6 +153,7 @@ def upgrade():
 
 def downgrade():
     op.drop_index('uq_iris_customer_code_ci', table_name='iris_customer')
+    op.drop_index('ix_iris_customer_sort_name', table_name='iris_customer')
     with op.batch_alter_table('iris_issue', schema=None) as batch_op:
         batch_op.drop_index('ix_iris_issue_reporter_id')
         batch_op.drop_index('ix_iris_issue_customer_id')
@@ -173,7 +174,6 @@ def downgrade():
     op.drop_table('iris_contact')
     with op.batch_alter_table('iris_customer', schema=None) as batch_op:
         batch_op.drop_index('ix_iris_customer_status_id')
-        batch_op.drop_index('ix_iris_customer_name')
         batch_op.drop_index('ix_iris_customer_is_business')
         batch_op.drop_index('ix_iris_customer_default_payer_id')
         batch_op.drop_index('ix_iris_customer_code')

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that seed their own data and measure through real HTTP (not tests)."""

@@ -1,0 +1,1 @@
+"""Customer import: reading uploaded spreadsheets and turning them into customers."""
