@@ -40,9 +40,10 @@ COMPANY_KINDS = ["Logistics", "Bakery", "Consultancy", "Installations", "Travel"
 LEGAL_FORMS = ["B.V.", "BV", "V.O.F.", "& Zn.", ""]
 STREETS = ["Kerkstraat", "Dorpsstraat", "Stationsweg", "Molenweg", "Schoolstraat", "Marktplein",
            "Julianalaan", "Beatrixstraat", "Industrieweg", "Havenkade"]
-CITIES = [("Amsterdam", "10"), ("Rotterdam", "30"), ("Utrecht", "35"), ("Den Haag", "25"),
-          ("Eindhoven", "56"), ("Groningen", "97"), ("Haarlem", "20"), ("Leiden", "23"),
-          ("Zwolle", "80"), ("Breda", "48")]
+# (city, first digits of its postal codes, its telephone area code)
+CITIES = [("Amsterdam", "10", "20"), ("Rotterdam", "30", "10"), ("Utrecht", "35", "30"),
+          ("Den Haag", "25", "70"), ("Eindhoven", "56", "40"), ("Groningen", "97", "50"),
+          ("Haarlem", "20", "23"), ("Leiden", "23", "71"), ("Zwolle", "80", "38"), ("Breda", "48", "76")]
 FUNCTIONS = ["Director", "Office manager", "Accountant", "IT contact", "Planner", "Owner"]
 ISSUE_TITLES = ["Invoice not received", "Cannot log in", "Booking needs to be moved",
                 "Change of address", "Question about the contract", "Printer offline",
@@ -60,11 +61,11 @@ def _phone(rng: random.Random, area: str) -> str:
 
 
 def _mobile(rng: random.Random) -> str:
-    return f"+31 6 {rng.randint(10000000, 99999999)}"
+    return f"+31 6 {rng.randint(10000000, 59999999)}"
 
 
 def _address(rng: random.Random) -> tuple[str, str, str]:
-    city, prefix = rng.choice(CITIES)
+    city, prefix, _area = rng.choice(CITIES)
     postal = f"{prefix}{rng.randint(10, 99)} {rng.choice('ABCDEGHJKLMNPRSTVWXZ')}{rng.choice('ABCDEGHJKLMNPRSTVWXZ')}"
     return f"{rng.choice(STREETS)} {rng.randint(1, 250)}", postal, city
 
@@ -89,7 +90,7 @@ def add_demo_data(session: Session, customers: int = 200, seed: int = 7) -> Demo
     created: list[Customer] = []
     for number in range(1, customers + 1):
         street, postal, city = _address(rng)
-        area = next(prefix for name, prefix in CITIES if name == city)
+        area = next(area for name, _prefix, area in CITIES if name == city)
         is_business = number % 3 != 0
         if is_business:
             name = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)} {rng.choice(LEGAL_FORMS)}".strip()

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import object_session
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..customers import (
@@ -28,6 +29,7 @@ from ..customers import (
 from ..extension import iris_state
 from ..forms import OPTIONAL_EMAIL, OPTIONAL_PHONE, EmptyToNone
 from ..models import Contact, Customer, CustomerStatus, CustomerUser, InvoiceAddress, User
+from ..models.messages import Message
 from ..permissions import has_permission
 from ..validation import country_choices, country_name, normalise_code
 from .base import SecureModelView
@@ -578,6 +580,11 @@ def _delete_consequences(customer: Customer) -> list[str]:
         consequences.append(
             _("%(count)d invoice address(es)", count=len(customer.invoice_addresses))
         )
+    messages = object_session(customer).scalar(
+        select(func.count()).select_from(Message).where(Message.customer_id == customer.id)
+    )
+    if messages:
+        consequences.append(_("the log of %(count)d message(s) sent or scheduled", count=messages))
     if customer.user_links:
         consequences.append(
             _("the access of %(count)d customer user(s) (the accounts stay)",

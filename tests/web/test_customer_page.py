@@ -143,6 +143,17 @@ def test_confirmation_names_what_goes_with_the_customer(admin_client):
     assert "1 contact(s)" in page and "1 invoice address(es)" in page
 
 
+def test_confirmation_names_the_message_log_that_goes_with_the_customer(admin_client):
+    from iris_admin.messaging.outbox import Recipient, queue_email
+
+    customer = make_customer("Mailed Co", email="info@mailed.example")
+    queue_email(db_session(), customer=customer, recipients=[Recipient("info@mailed.example")],
+                subject="Hello", body="Hi")
+    db_session().commit()
+    page = admin_client.get(f"/admin/customer/details/?id={customer.id}").get_data(as_text=True)
+    assert "the log of 1 message(s) sent or scheduled" in page
+
+
 def test_delete_removes_customer_with_its_contacts(admin_client):
     customer = make_customer("Gone Co")
     customer.contacts.append(Contact(name="A"))
