@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from iris_admin.extension import db_session
 from iris_admin.messaging import dispatcher_for_app
 from iris_admin.models import AccessLevel, Contact, CustomerUser, Role
-from tests.browser.helpers import open_modal, pick_in_select2
+from tests.browser.helpers import click_when_loaded, open_modal, pick_in_select2
 from tests.conftest import login_in_browser, make_user
 from tests.factories import make_customer
 from tests.messaging_servers import SmsGatewayServer, SmtpInbox, messaging_config
@@ -61,7 +61,7 @@ def test_send_email_now_and_scheduled_see_both_and_cancel_the_scheduled(
     expect(admin_page.locator("#messages")).to_contain_text("No messages yet.")
 
     # Now: to the customer (ticked by default) and Noor.
-    admin_page.locator("#send-email").click()
+    click_when_loaded(admin_page.locator("#send-email"))
     modal = open_modal(admin_page)
     expect(modal.get_by_role("heading", name="Send e-mail")).to_be_visible()
     expect(
@@ -75,7 +75,7 @@ def test_send_email_now_and_scheduled_see_both_and_cancel_the_scheduled(
     expect(admin_page.get_by_text("The message is on its way")).to_be_visible()
 
     # Scheduled: tomorrow at 09:30.
-    admin_page.locator("#send-email").click()
+    click_when_loaded(admin_page.locator("#send-email"))
     modal = open_modal(admin_page)
     modal.get_by_label("Subject").fill("Reminder: delivery tomorrow")
     modal.get_by_label("Message").fill("See you tomorrow.")
@@ -99,12 +99,12 @@ def test_send_email_now_and_scheduled_see_both_and_cancel_the_scheduled(
     sent = message_row(admin_page, "Delivery on Monday")
     expect(sent.locator(".iris-message-status")).to_have_text("Sent")
     expect(sent.get_by_text("We deliver on Monday.")).to_be_hidden()
-    sent.get_by_text("Delivery on Monday").click()
+    click_when_loaded(sent.get_by_text("Delivery on Monday"))
     expect(sent.get_by_text("We deliver on Monday.")).to_be_visible()
 
     scheduled = message_row(admin_page, "Reminder: delivery tomorrow")
     expect(scheduled.locator(".iris-message-status")).to_have_text("Scheduled")
-    scheduled.get_by_role("button", name="Cancel sending").click()
+    click_when_loaded(scheduled.get_by_role("button", name="Cancel sending"))
     expect(admin_page.get_by_text("The message is cancelled; it will not be sent.")).to_be_visible()
     scheduled = message_row(admin_page, "Reminder: delivery tomorrow")
     expect(scheduled.locator(".iris-message-status")).to_have_text("Cancelled")
@@ -120,7 +120,7 @@ def test_sms_counts_characters_and_segments_while_typing(
 ) -> None:
     customer = make_customer("Dune Media", mobile="+31 6 11111111")
     open_customer(admin_page, server_url, customer.id)
-    admin_page.locator("#send-sms").click()
+    click_when_loaded(admin_page.locator("#send-sms"))
     modal = open_modal(admin_page)
     counter = modal.locator("#sms-counter")
     text = modal.get_by_label("Text")
