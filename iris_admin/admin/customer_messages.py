@@ -124,22 +124,21 @@ class SmsForm(ScheduleFields, FlaskForm):
 # -- who can be reached ---------------------------------------------------------------------
 def email_recipients(customer: Customer) -> dict[str, Recipient]:
     """Choice value -> recipient: the customer's address and every contact with one."""
-    found: dict[str, Recipient] = {}
-    if customer.email:
-        found[CUSTOMER_KEY] = Recipient(customer.email, customer.name)
-    for contact in customer.contacts:
-        if contact.email:
-            found[f"contact-{contact.id}"] = Recipient(contact.email, contact.name)
-    return found
+    return _recipients(customer, "email")
 
 
 def sms_recipients(customer: Customer) -> dict[str, Recipient]:
+    """Choice value -> recipient: the customer's mobile and every contact with one."""
+    return _recipients(customer, "mobile")
+
+
+def _recipients(customer: Customer, attribute: str) -> dict[str, Recipient]:
     found: dict[str, Recipient] = {}
-    if customer.mobile:
-        found[CUSTOMER_KEY] = Recipient(customer.mobile, customer.name)
+    if getattr(customer, attribute):
+        found[CUSTOMER_KEY] = Recipient(getattr(customer, attribute), customer.name)
     for contact in customer.contacts:
-        if contact.mobile:
-            found[f"contact-{contact.id}"] = Recipient(contact.mobile, contact.name)
+        if getattr(contact, attribute):
+            found[f"contact-{contact.id}"] = Recipient(getattr(contact, attribute), contact.name)
     return found
 
 

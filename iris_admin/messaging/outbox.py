@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
@@ -92,8 +93,10 @@ def queue_email(
             names.append(recipient.label)
     if not addresses:
         raise MessageRefused(str(_l("Choose at least one recipient with an e-mail address.")))
-    when = _when(send_at, now)
-    message = Message(
+    return _add_scheduled(
+        session,
+        _when(send_at, now),
+        now,
         channel=Channel.EMAIL.value,
         kind=kind.value,
         customer=customer,
@@ -102,16 +105,8 @@ def queue_email(
         recipient_names=names,
         subject=subject,
         body=body,
-        status=MessageStatus.SCHEDULED.value,
-        scheduled_at=when,
-        next_attempt_at=when,
-        attempts=0,
         created_by=created_by,
-        created_at=now,
-        updated_at=now,
     )
-    session.add(message)
-    return message
 
 
 def queue_sms(
@@ -149,8 +144,10 @@ def queue_sms(
         raise MessageRefused(str(exc)) from exc
     if not number:
         raise MessageRefused(str(_l("Choose a recipient with a mobile phone number.")))
-    when = _when(send_at, now)
-    message = Message(
+    return _add_scheduled(
+        session,
+        _when(send_at, now),
+        now,
         channel=Channel.SMS.value,
         kind=MessageKind.MANUAL.value,
         customer=customer,
@@ -158,13 +155,20 @@ def queue_sms(
         recipient_names=[recipient.label],
         subject=None,
         body=text,
+        created_by=created_by,
+    )
+
+
+def _add_scheduled(session: Session, when: datetime, now: datetime, **fields: Any) -> Message:
+    """A new outbox row, due at ``when``; the dispatcher picks it up from there."""
+    message = Message(
         status=MessageStatus.SCHEDULED.value,
         scheduled_at=when,
         next_attempt_at=when,
         attempts=0,
-        created_by=created_by,
         created_at=now,
         updated_at=now,
+        **fields,
     )
     session.add(message)
     return message
