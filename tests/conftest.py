@@ -1,7 +1,14 @@
-"""Shared fixtures: a real SQLite file per test, users per role, clients, a real Chromium."""
+"""Shared fixtures: a real database per test, users per role, clients, a real Chromium.
+
+The database is a migrated SQLite file by default; with ``IRIS_TEST_DATABASE=postgresql``
+every test gets its own PostgreSQL database instead, on the server named by
+``IRIS_TEST_POSTGRES_URL`` or on one the suite starts itself (``tests/postgres_server.py``).
+"""
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -16,6 +23,7 @@ from iris_admin import create_app
 from iris_admin.extension import db_session
 from iris_admin.models import Role, User
 from iris_admin.schema import upgrade
+from tests import postgres_server
 
 PASSWORD = "correct horse battery"
 CHROMIUM = "/usr/bin/chromium"
@@ -29,9 +37,94 @@ CHROMIUM_FLAGS = [
 ]
 
 
+BACKEND = os.environ.get("IRIS_TEST_DATABASE", "sqlite")
+if BACKEND not in ("sqlite", "postgresql"):
+    raise RuntimeError(f"IRIS_TEST_DATABASE must be sqlite or postgresql, not {BACKEND!r}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # One server for the whole run, started before xdist's workers (they inherit the
+    # environment variable).
+    if (BACKEND == "postgresql" and not os.environ.get("IRIS_TEST_POSTGRES_URL")
+            and not hasattr(config, "workerinput")):
+        server = postgres_server.start()
+        config.stash[_SERVER_KEY] = server
+        os.environ["IRIS_TEST_POSTGRES_URL"] = server.url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = config.stash.get(_SERVER_KEY, None)
+    if server is not None:
+        postgres_server.stop(server)
+
+
+def pytest_report_header() -> str:
+    return f"iris-admin test database: {BACKEND}"
+
+
+_SERVER_KEY = pytest.StashKey[postgres_server.Server]()
+
+
 @pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty database upgraded through the real migrations once; tests copy it."""
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server URL; tests that need PostgreSQL on every run use it."""
+    url = os.environ.get("IRIS_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    server = postgres_server.start()
+    try:
+        yield server.url
+    finally:
+        postgres_server.stop(server)
+
+
+class PostgresDatabases:
+    """Fresh databases copied from one migrated template database."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server_url = server_url
+        # Unique per process: several runs (or xdist workers) may share one server.
+        self.prefix = f"iris_test_{os.getpid()}"
+        self.template = f"{self.prefix}_template"
+        self.counter = itertools.count()
+        self.admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT",
+                                      poolclass=sa.pool.NullPool)
+        self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+        self._execute(f'CREATE DATABASE "{self.template}"')
+        engine = sa.create_engine(postgres_server.database_url(server_url, self.template),
+                                  poolclass=sa.pool.NullPool)
+        upgrade(engine)
+        engine.dispose()
+
+    def _execute(self, statement: str) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(sa.text(statement))
+
+    def new(self) -> str:
+        name = f"{self.prefix}_{next(self.counter)}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}" STRATEGY FILE_COPY')
+        return postgres_server.database_url(self.server_url, name)
+
+    def drop(self, url: str) -> None:
+        name = url.rsplit("/", 1)[1]
+        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_databases(postgres_url: str) -> Iterator[PostgresDatabases]:
+    databases = PostgresDatabases(postgres_url)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite file upgraded through the real migrations once; tests copy it."""
     path = tmp_path_factory.mktemp("template") / "iris.sqlite"
     engine = sa.create_engine(f"sqlite:///{path}")
     upgrade(engine)
@@ -40,10 +133,24 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, migrated_database: Path) -> str:
+def sqlite_url(tmp_path: Path, migrated_sqlite: Path) -> str:
     path = tmp_path / "iris.sqlite"
-    shutil.copy(migrated_database, path)
+    shutil.copy(migrated_sqlite, path)
     return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def postgres_database_url(postgres_databases: PostgresDatabases) -> Iterator[str]:
+    url = postgres_databases.new()
+    yield url
+    postgres_databases.drop(url)
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A migrated, empty database of the backend under test, for this test alone."""
+    fixture = "postgres_database_url" if BACKEND == "postgresql" else "sqlite_url"
+    return request.getfixturevalue(fixture)
 
 
 @pytest.fixture
@@ -99,17 +206,17 @@ class Client:
         self.token = match.group(1)
         return self.token
 
-    def login(self, email: str, password: str = PASSWORD):  # noqa: ANN201
+    def login(self, email: str, password: str = PASSWORD):
         self.refresh_token("/login")
         return self.http.post(
             "/login", data={"email": email, "password": password, "csrf_token": self.token}
         )
 
-    def get(self, url: str, **kwargs):  # noqa: ANN003, ANN201
+    def get(self, url: str, **kwargs):
         _forget_request_state()
         return self.http.get(url, **kwargs)
 
-    def post(self, url: str, data: dict | None = None, csrf: bool = True, **kwargs):  # noqa: ANN003, ANN201
+    def post(self, url: str, data: dict | None = None, csrf: bool = True, **kwargs):
         data = dict(data or {})
         if csrf:
             if self.token is None:
@@ -164,18 +271,18 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture
-def server_url(live_server) -> str:  # noqa: ANN001
+def server_url(live_server) -> str:
     return live_server.url().rstrip("/")
 
 
 @pytest.fixture
-def admin_page(page, server_url: str, admin_user: User):  # noqa: ANN001, ANN201
+def admin_page(page, server_url: str, admin_user: User):
     """A Chromium page logged in as an admin through the login form."""
     login_in_browser(page, server_url, admin_user.email)
     return page
 
 
-def login_in_browser(page, server_url: str, email: str, password: str = PASSWORD) -> None:  # noqa: ANN001
+def login_in_browser(page, server_url: str, email: str, password: str = PASSWORD) -> None:
     page.goto(f"{server_url}/login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)

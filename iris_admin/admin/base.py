@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -70,6 +72,23 @@ class SecureModelView(PermissionRequired, ModelView):
     @property
     def can_delete(self) -> bool:  # type: ignore[override]
         return has_permission(self.delete_permission or self.permission)
+
+    # Flask-Admin's own labels, so its translations apply.
+    @action("delete", admin_lazy_gettext("Delete"),
+            admin_lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids: tuple[str, ...]) -> Any:
+        # The ids arrive as text; PostgreSQL will not compare an integer key with text.
+        return super().action_delete(tuple(self._typed_ids(ids)))
+
+    def _typed_ids(self, ids: tuple[str, ...]) -> list[Any]:
+        python_type = self.model.__mapper__.primary_key[0].type.python_type
+        typed = []
+        for value in ids:
+            try:
+                typed.append(python_type(value))
+            except (TypeError, ValueError):
+                continue  # not an id of this model: nothing to delete
+        return typed
 
 
 class SecureView(PermissionRequired, BaseView):

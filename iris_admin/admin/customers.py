@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual
+from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual, IntEqualFilter
 from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
 from flask_admin.model.template import LinkRowAction
@@ -207,7 +207,7 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
     column_searchable_list = ("search_text",)
     column_filters = (
         BooleanEqualFilter(Customer.is_business, _l("Business customer")),
-        FilterEqual(Customer.status_id, _l("Status"), options=LazyOptions(_status_options)),
+        IntEqualFilter(Customer.status_id, _l("Status"), options=LazyOptions(_status_options)),
     )
     named_filter_urls = True
     column_formatters = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -27,7 +27,7 @@ PRIORITY_LABELS = {
 }
 
 
-class CustomerFilter(FilterEqual):
+class CustomerFilter(IntEqualFilter):
     """Issues of one customer, by id; the list shows the customer's name above the table."""
 
 

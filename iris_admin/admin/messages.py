@@ -12,7 +12,7 @@ from typing import Any
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -161,7 +161,7 @@ class MessageView(SecureModelView):
     }
     column_formatters_detail = column_formatters
     named_filter_urls = True
-    customer_filter = FilterEqual(Message.customer_id, _l("Customer (id)"))
+    customer_filter = IntEqualFilter(Message.customer_id, _l("Customer (id)"))
     column_filters = (
         customer_filter,
         FilterEqual(Message.status, _l("Status"), options=tuple(STATUS_LABELS.items())),

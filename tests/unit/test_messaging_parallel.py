@@ -1,9 +1,8 @@
 """Two dispatchers at once — two threads, then two processes, each with its own database
 connections — deliver every message exactly once to a real SMTP server.
 
-The database comes from the ``outbox_database_url`` fixture: a migrated SQLite file,
-and also PostgreSQL when ``IRIS_TEST_POSTGRES_URL`` names an empty database that the
-test may migrate (issue 6 sets it in CI).
+The database comes from the ``outbox_database_url`` fixture: a migrated SQLite file and
+a migrated PostgreSQL database, on every run whichever backend the suite runs on.
 
 Each dispatcher, at its first delivery, waits until the other one also holds claimed
 messages, so the two really overlap on every run (no timing luck involved).
@@ -11,7 +10,6 @@ messages, so the two really overlap on every run (no timing luck involved).
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -27,26 +25,17 @@ from iris_admin.messaging.channels import SmtpSettings, send_email
 from iris_admin.messaging.dispatcher import Dispatcher, DispatchResult, DispatchSettings
 from iris_admin.models import Channel, Customer, Message, MessageStatus
 from iris_admin.models.base import utcnow
-from iris_admin.schema import upgrade
 from tests.messaging_servers import SmtpInbox
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = 60
 BATCH = 5
-DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("IRIS_TEST_POSTGRES_URL") else [])
 
 
-@pytest.fixture(params=DATABASES)
+@pytest.fixture(params=["sqlite", "postgresql"])
 def outbox_database_url(request: pytest.FixtureRequest) -> str:
-    if request.param == "sqlite":
-        return request.getfixturevalue("database_url")
-    url = os.environ["IRIS_TEST_POSTGRES_URL"]
-    engine = sa.create_engine(url)
-    upgrade(engine)
-    with engine.begin() as connection:
-        connection.execute(sa.text("DELETE FROM iris_message"))
-    engine.dispose()
-    return url
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_database_url"
+    return request.getfixturevalue(fixture)
 
 
 def make_engine(url: str) -> Engine:

@@ -71,7 +71,8 @@ def test_exactly_one_default_invoice_address(admin_client):
     third = db_session().scalar(select(InvoiceAddress).where(InvoiceAddress.street == "Third 3"))
     assert admin_client.post(f"/admin/customer/invoice-addresses/{third.id}/delete").status_code == 302
     db_session().expire_all()
-    assert [a.is_default for a in db_session().scalars(select(InvoiceAddress))] == [True, False]
+    addresses = db_session().scalars(select(InvoiceAddress).order_by(InvoiceAddress.id))
+    assert [a.is_default for a in addresses] == [True, False]
 
 
 def test_link_user_change_role_and_remove(admin_client):

@@ -8,7 +8,7 @@ words with LIKE wildcards, upper-case non-ASCII, and a payer shown without N+1.
 import re
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, func, insert, select
 
 from iris_admin.extension import db_session, iris_state
 from iris_admin.models import Customer, CustomerStatus
@@ -42,7 +42,7 @@ def many(app):
 
 def expected_names(city: str | None = None, offset: int = 0) -> list[str]:
     """A page of the overview's order (name ignoring case, then id), straight from the table."""
-    query = select(Customer.name).order_by(Customer.name.collate("NOCASE"), Customer.id)
+    query = select(Customer.name).order_by(func.lower(Customer.name), Customer.id)
     if city:
         query = query.where(Customer.city == city)
     return list(db_session().scalars(query.offset(offset).limit(PAGE_SIZE)))
