@@ -42,6 +42,7 @@ from ..extension import iris_state
 from ..importing import jobs
 from ..importing.apply import ApplyFailed, apply_run
 from ..importing.columns import COLUMN_BY_KEY
+from ..importing.custom_columns import CustomColumns, field_key_of, is_custom_key
 from ..importing.plan import COLUMN_OF_FIELD, VALUE_FIELDS
 from ..importing.results import ImportMode, RowResult, RowStatus
 from ..importing.store import (
@@ -122,7 +123,9 @@ class UploadForm(FlaskForm):
     mode = RadioField(_l("Mode"), default="add")
 
 
-def field_label(name: str) -> str:
+def field_label(name: str, custom_labels: dict[str, str] | None = None) -> str:
+    if is_custom_key(name):  # a custom field; its key when it was removed since
+        return (custom_labels or {}).get(name) or field_key_of(name)
     return str(COLUMN_BY_KEY[COLUMN_OF_FIELD.get(name, name)].label)
 
 
@@ -303,6 +306,7 @@ class ImportView(SecureView):
                              per_page=per_page)
         statuses = dict(self.session.execute(
             select(CustomerStatus.id, CustomerStatus.name)).all())
+        custom_labels = CustomColumns.load(self.session).labels
         changes = sum(run.count(status) for status in ("new", "update", "delete"))
         template = ("iris_admin/import_result.html" if run.status == RunStatus.APPLIED.value
                     else "iris_admin/import_preview.html")
@@ -310,7 +314,7 @@ class ImportView(SecureView):
             template,
             run=run,
             rows=rows,
-            describe=lambda row: describe_row(row, statuses),
+            describe=lambda row: describe_row(row, statuses, custom_labels),
             counts=counts,
             filters=[name for name in FILTERS if name != "missing" or run.mode == "all"],
             filter_labels=FILTER_LABELS,
@@ -468,7 +472,8 @@ class ImportView(SecureView):
         )
 
 
-def describe_row(row: RowResult, statuses: dict[int, str]) -> list[str]:
+def describe_row(row: RowResult, statuses: dict[int, str],
+                 custom_labels: dict[str, str] | None = None) -> list[str]:
     """What a row does, as short lines: "Email: old → new", or its problems."""
     if row.messages:
         lines = []
@@ -479,7 +484,7 @@ def describe_row(row: RowResult, statuses: dict[int, str]) -> list[str]:
         return lines
     if row.status is RowStatus.UPDATE:
         return [
-            f"{field_label(name)}: {_shown(old)} → {_shown(new)}"
+            f"{field_label(name, custom_labels)}: {_shown(old)} → {_shown(new)}"
             for name, (old, new) in row.changes.items()
         ]
     if row.status is RowStatus.NEW:
@@ -496,6 +501,9 @@ def describe_row(row: RowResult, statuses: dict[int, str]) -> list[str]:
                 value = _("yes") if value else _("no")
             if value not in (None, ""):
                 lines.append(f"{field_label(name)}: {value}")
+        # Custom field values of a new customer are in its changes, as (None, new).
+        lines += [f"{field_label(name, custom_labels)}: {new}"
+                  for name, (_old, new) in row.changes.items() if is_custom_key(name)]
         return lines
     return []
 

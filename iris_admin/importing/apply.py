@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from ..models import ImportRun, IrisBase, RunStatus
 from ..models.base import utcnow
 from ..models.customers import SEARCHABLE_FIELDS, build_search_text
+from .custom_columns import CUSTOM_VALUES, merge_custom_values
 from .plan import CUSTOMERS, VALUE_FIELDS, deletion_blockers
 from .results import ImportMode, RowResult, RowStatus
 from .store import RUNS, finish_failed, iter_rows
@@ -171,6 +172,7 @@ class _ApplyState:
             for row, customer_id in zip(batch, ids, strict=True):
                 values = {name: row.values.get(name) for name in VALUE_FIELDS}
                 values["search_text"] = build_search_text(values)
+                values[CUSTOM_VALUES] = row.values.get(CUSTOM_VALUES) or {}
                 values["created_at"] = values["updated_at"] = self.now
                 values["id"] = customer_id
                 records.append(values)
@@ -207,10 +209,13 @@ class _ApplyState:
         searchable = [CUSTOMERS.c[name] for name in SEARCHABLE_FIELDS]
         for batch in self._batches(run_id, RowStatus.UPDATE):
             ids = [row.customer_id for row in batch]
+            # Custom values are merged into the stored ones, read in the same query.
+            with_custom = any(CUSTOM_VALUES in row.values for row in batch)
+            custom = [CUSTOMERS.c.custom_values] if with_custom else []
             current = {
                 record.id: record._mapping
                 for record in self.session.execute(
-                    select(CUSTOMERS.c.id, *searchable).where(CUSTOMERS.c.id.in_(ids))
+                    select(CUSTOMERS.c.id, *searchable, *custom).where(CUSTOMERS.c.id.in_(ids))
                 )
             }
             groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -227,6 +232,10 @@ class _ApplyState:
                 if any(name in changes for name in SEARCHABLE_FIELDS):
                     merged = {**dict(current[row.customer_id]), **changes}
                     changes["search_text"] = build_search_text(merged)
+                if CUSTOM_VALUES in changes:
+                    changes[CUSTOM_VALUES] = merge_custom_values(
+                        current[row.customer_id][CUSTOM_VALUES], changes[CUSTOM_VALUES]
+                    )
                 changes["updated_at"] = self.now
                 key = tuple(sorted(changes))
                 groups.setdefault(key, []).append({"b_id": row.customer_id, **changes})

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 from flask_babel import lazy_gettext as _l
@@ -27,6 +27,9 @@ from ..validation import (
     normalise_phone,
 )
 from .results import ImportMode
+
+if TYPE_CHECKING:
+    from .custom_columns import CustomColumns
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,11 @@ def _header_index() -> dict[str, str]:
     return index
 
 
+def builtin_header_index() -> dict[str, str]:
+    """Every name a built-in column answers to (as compared) -> its key. Do not modify."""
+    return _header_index()
+
+
 @dataclass
 class HeaderMatch:
     """Which spreadsheet column holds which field."""
@@ -166,22 +174,30 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def match_headers(header: Sequence[str | None], mode: ImportMode) -> HeaderMatch:
-    """Map the header row to fields; a missing required column is an error."""
+def match_headers(header: Sequence[str | None], mode: ImportMode,
+                  custom: CustomColumns | None = None) -> HeaderMatch:
+    """Map the header row to fields; a missing required column is an error.
+
+    With ``custom``, the custom fields' columns match too (key "custom:<field key>").
+    """
     match = HeaderMatch(header=list(header))
     seen: dict[str, int] = {}
     index = _header_index()
+    custom_index = custom.header_index if custom is not None else {}
     for position, text in enumerate(header):
         if text is None or not str(text).strip():
             continue  # empty header cells are ignored
-        key = index.get(header_key(text))
+        name = header_key(text)
+        key = index.get(name) or custom_index.get(name)
         if key is None:
             match.unknown.append(str(text).strip())
             continue
         if key in seen:
+            shown = (COLUMN_BY_KEY[key].header if key in COLUMN_BY_KEY
+                     else custom.headers_by_key[key])  # type: ignore[union-attr]
             match.errors.append(
                 str(_l("The column %(name)s appears twice (columns %(first)s and %(second)s). "
-                       "Remove one of them.", name=COLUMN_BY_KEY[key].header,
+                       "Remove one of them.", name=shown,
                        first=column_letter(seen[key]), second=column_letter(position)))
             )
             continue

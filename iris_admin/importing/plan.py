@@ -45,6 +45,7 @@ from .columns import (
     match_headers,
     parse_bool,
 )
+from .custom_columns import CUSTOM_VALUES, CustomColumns, is_custom_key
 from .results import ImportMode, ImportResult, RowResult, RowStatus
 
 CUSTOMERS = Customer.__table__
@@ -120,6 +121,9 @@ class _FileRow:
     payer_key: str | None = None
     payer_text: str | None = None
     new_values: dict[str, Any] = field(default_factory=dict)
+    # Custom fields: the file's cells, then the cleaned values (field key -> value).
+    custom_cells: dict[str, Any] = field(default_factory=dict)
+    custom_new: dict[str, Any] = field(default_factory=dict)
 
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
@@ -176,6 +180,11 @@ class Planner:
         self.deferred: list[_FileRow] = []
         self.payer_labels: dict[int, str] = {}
         self.delete_candidates: dict[int, RowResult] = {}
+        # The custom field definitions, read once for the whole import.
+        self.custom = CustomColumns.load(session)
+        self.custom_positions: list[Any] = []
+        self.fixed_positions: list[tuple[str, int]] = []
+        self.existing_columns = _EXISTING_COLUMNS
 
     # -- entry point ------------------------------------------------------------------
     def run(
@@ -188,7 +197,13 @@ class Planner:
         total_rows: int | None = None,
     ) -> ImportResult:
         self.from_csv = file_format == "csv"
-        self.match = match_headers(header, self.mode)
+        self.match = match_headers(header, self.mode, self.custom)
+        self.fixed_positions = [(key, position) for key, position in self.match.columns.items()
+                                if not is_custom_key(key)]
+        if self.mode is not ImportMode.DELETE:
+            self.custom_positions = self.custom.positions(self.match.columns)
+        if self.custom_positions:
+            self.existing_columns = [*_EXISTING_COLUMNS, CUSTOMERS.c.custom_values]
         if self.match.unknown:
             self.result.warnings.append(
                 str(_l("These columns are not known and were ignored: %(names)s.",
@@ -262,10 +277,13 @@ class Planner:
             raw=[json_cell(value) for value in cells],
         )
         text: dict[str, str | None] = {}
-        for key, position in self.match.columns.items():
+        for key, position in self.fixed_positions:
             text[key] = cell_text(cells[position] if position < len(cells) else None,
                                   from_csv=self.from_csv)
         row = _FileRow(result=result, text=text)
+        if self.custom_positions:
+            row.custom_cells = self.custom.read_cells(cells, self.custom_positions,
+                                                      from_csv=self.from_csv)
         row.code = normalise_code(text.get("code"))
         if row.code is not None:
             try:
@@ -308,7 +326,9 @@ class Planner:
             return {}
         found: dict[str, dict[str, Any]] = {}
         for chunk in _chunks(_sql_lower_variants(set(codes)), 2 * self.settings.batch_size):
-            query = select(*_EXISTING_COLUMNS).where(func.lower(CUSTOMERS.c.code).in_(chunk))
+            query = select(*self.existing_columns).where(
+                func.lower(CUSTOMERS.c.code).in_(chunk)
+            )
             for record in self.session.execute(query).mappings():
                 found[code_key(record["code"])] = dict(record)
         return found
@@ -319,7 +339,7 @@ class Planner:
         found: dict[str, list[dict[str, Any]]] = {}
         seen: set[int] = set()
         for chunk in _chunks(_sql_lower_variants(set(names)), 2 * self.settings.batch_size):
-            query = select(*_EXISTING_COLUMNS).where(
+            query = select(*self.existing_columns).where(
                 CUSTOMERS.c.code.is_(None), func.lower(CUSTOMERS.c.name).in_(chunk)
             )
             for record in self.session.execute(query).mappings():
@@ -465,6 +485,11 @@ class Planner:
         elif old is None:
             new["status_id"] = self.statuses.default_id
 
+        if self.custom:
+            row.custom_new = self.custom.clean_row(
+                row.custom_cells, old.get(CUSTOM_VALUES) if old else None,
+                is_new=old is None, fail=result.error,
+            )
         row.new_values = new
         if "default_payer" in text:
             if row.payer_key is None:
@@ -512,16 +537,22 @@ class Planner:
         if result.status is RowStatus.ERROR:
             result.values = {}
             return
+        custom_values, custom_changes = self.custom.diff(
+            row.custom_new, old.get(CUSTOM_VALUES) if old else None
+        )
         if old is None:
             result.status = RowStatus.NEW
             result.values = {name: new[name] for name in VALUE_FIELDS}
             if payer_label:
                 result.values["default_payer_label"] = payer_label
+            if custom_values:
+                result.values[CUSTOM_VALUES] = custom_values
+                result.changes = custom_changes
             return
         changed = {name: new[name] for name in VALUE_FIELDS if new[name] != old[name]}
         if result.payer_row is not None:
             changed["default_payer_id"] = None
-        if not changed:
+        if not changed and not custom_values:
             result.status = RowStatus.UNCHANGED
             return
         result.status = RowStatus.UPDATE
@@ -534,6 +565,9 @@ class Planner:
             result.changes["default_payer_id"] = (
                 old["default_payer_id"], payer_label or None
             )
+        if custom_values:
+            result.values[CUSTOM_VALUES] = custom_values
+            result.changes.update(custom_changes)
 
     def _display(self, name: str, value: Any) -> Any:
         if name == "is_business":

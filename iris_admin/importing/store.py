@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..models import ImportRow, ImportRun, RunStatus, User
 from ..models.base import utcnow
-from .plan import FileRefused, PlanSettings, build_plan
+from .plan import FileRefused, Planner, PlanSettings
 from .results import ImportMode, ImportResult, RowMessage, RowResult, RowStatus
 
 log = logging.getLogger(__name__)
@@ -220,13 +220,17 @@ def plan_run(
                 progress_total=total,
             )
         )
-        result = build_plan(
+        # The planner (not build_plan): its header match, custom fields included, is
+        # stored with the run below without reading the definitions a second time.
+        planner = Planner(
             session,
-            sheet.header,
-            _limited(sheet.rows, row_limit),
             PlanSettings(mode=mode, batch_size=options.batch_size,
                          default_region=options.default_region),
             RunSink(session, run_id),
+        )
+        result = planner.run(
+            sheet.header,
+            _limited(sheet.rows, row_limit),
             file_format=sheet.format,
             progress=report,
             total_rows=total,
@@ -249,9 +253,7 @@ def plan_run(
                                              "internal error. Nothing was changed.")))
         raise
 
-    from .columns import match_headers
-
-    columns = match_headers(sheet.header, mode).columns
+    columns = planner.match.columns if planner.match is not None else {}
     now = utcnow()
     session.execute(
         update(RUNS).where(RUNS.c.id == run_id).values(

@@ -1,7 +1,8 @@
 """Writing spreadsheets: the import template, exports, the errors file, the missing list.
 
-Every file uses the template's columns, so an export can be edited and imported back
-unchanged (the round trip). No value ever runs as a formula when the file is opened:
+Every file uses the template's columns (the built-in ones, then one per active custom
+field, headed by its label), so an export can be edited and imported back unchanged
+(the round trip). No value ever runs as a formula when the file is opened:
 in .xlsx every text is written as a text cell (never a formula, whatever it starts
 with); in CSV a value that starts with = + - @ or a tab gets a leading quote, which
 the import removes again.
@@ -23,8 +24,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from ..models import Customer, CustomerStatus, ImportRow
+from ..custom_fields import TYPE_LABELS, CustomFieldColumn
+from ..models import Customer, CustomerStatus, FieldType, ImportRow
 from .columns import COLUMNS, TEMPLATE_HEADERS
+from .custom_columns import CustomColumns
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv; charset=utf-8"
@@ -36,17 +39,20 @@ _WIDTHS = {"code": 12, "name": 30, "is_business": 18, "first_name": 16, "last_na
 
 
 # -- customers as template rows -------------------------------------------------------
-def customer_rows(session: Session, ids_query: Any = None,
-                  batch_size: int = 1000) -> Iterator[list[Any]]:
-    """Every customer (or those whose id ``ids_query`` selects) in template column order."""
+def customer_rows(session: Session, ids_query: Any = None, batch_size: int = 1000,
+                  custom: CustomColumns | None = None) -> Iterator[list[Any]]:
+    """Every customer (or those whose id ``ids_query`` selects) in template column order,
+    the ``custom`` fields' cells last."""
     payer = aliased(Customer)
     status_names = dict(session.execute(select(CustomerStatus.id, CustomerStatus.name)).all())
+    custom = custom or CustomColumns()
     query = (
         select(
             Customer.code, Customer.name, Customer.is_business, Customer.first_name,
             Customer.last_name, Customer.street, Customer.postal_code, Customer.city,
             Customer.country, Customer.email, Customer.telephone, Customer.mobile,
             payer.code.label("payer_code"), payer.name.label("payer_name"), Customer.status_id,
+            *([Customer.custom_values] if custom else []),
         )
         .outerjoin(payer, payer.id == Customer.default_payer_id)
         .order_by(func.lower(Customer.name), Customer.id)
@@ -61,6 +67,7 @@ def customer_rows(session: Session, ids_query: Any = None,
             record.email, record.telephone, record.mobile,
             # A payer without a code is found back by its name (see the matching rules).
             record.payer_code or record.payer_name, status_names.get(record.status_id),
+            *(custom.export_cells(record.custom_values) if custom else ()),
         ]
 
 
@@ -100,48 +107,84 @@ def _header_cells(sheet: Any, headers: Sequence[str]) -> list[Any]:
 
 
 def write_customers_xlsx(out: IO[bytes], rows: Iterable[Sequence[Any]],
-                         statuses: Sequence[str], *, explanation: bool = True) -> None:
+                         statuses: Sequence[str], *, explanation: bool = True,
+                         custom: CustomColumns | None = None) -> None:
     """The template (no rows) or an export: header, rows, drop-downs, text columns."""
+    custom = custom or CustomColumns()
     book = Workbook(write_only=True)
     sheet = book.create_sheet(str(_l("Customers")))
-    for position, column in enumerate(COLUMNS, start=1):
+    widths_and_text = [(_WIDTHS.get(column.key, 14), column.text) for column in COLUMNS]
+    widths_and_text += [(_custom_width(column), column.text) for column in custom.columns]
+    for position, (width, text) in enumerate(widths_and_text, start=1):
         dimension = sheet.column_dimensions[get_column_letter(position)]
-        dimension.width = _WIDTHS.get(column.key, 14)
-        if column.text:
+        dimension.width = width
+        if text:
             # New cells typed in these columns stay text: leading zeros, "+31 ...".
             dimension.number_format = "@"
     sheet.freeze_panes = "A2"
-    _add_validations(sheet, book, statuses)
-    sheet.append(_header_cells(sheet, TEMPLATE_HEADERS))
+    _add_validations(sheet, book, statuses, custom)
+    sheet.append(_header_cells(sheet, [*TEMPLATE_HEADERS, *custom.headers]))
     for values in rows:
         sheet.append(_safe_row(sheet, values))
     if explanation:
-        _write_explanation(book)
+        _write_explanation(book, custom)
     book.save(out)
 
 
-def _add_validations(sheet: Any, book: Workbook, statuses: Sequence[str]) -> None:
-    keys = [column.key for column in COLUMNS]
-    business = get_column_letter(keys.index("is_business") + 1)
+def _custom_width(column: CustomFieldColumn) -> int:
+    if column.field_type == FieldType.LONG_TEXT.value:
+        return 40
+    return max(14, min(40, len(column.header) + 4))
+
+
+def _yes_no(letter: str) -> DataValidation:
     yes_no = DataValidation(type="list", formula1='"yes,no"', allow_blank=True)
     yes_no.error = str(_l("Choose yes or no."))
-    yes_no.add(f"{business}2:{business}{_LAST_ROW}")
-    sheet.data_validations.append(yes_no)
+    yes_no.add(f"{letter}2:{letter}{_LAST_ROW}")
+    return yes_no
+
+
+def _add_validations(sheet: Any, book: Workbook, statuses: Sequence[str],
+                     custom: CustomColumns) -> None:
+    keys = [column.key for column in COLUMNS] + [column.key for column in custom.columns]
+
+    def letter(key: str) -> str:
+        return get_column_letter(keys.index(key) + 1)
+
+    sheet.data_validations.append(_yes_no(letter("is_business")))
+    # Drop-down lists live in a hidden sheet, one column each (status first): options
+    # may hold commas and quotes, and an inline list is limited to 255 characters.
+    lists_for: list[tuple[str, Sequence[str], str]] = []
     if statuses:
-        lists = book.create_sheet("Lists")
-        lists.sheet_state = "hidden"
-        for name in statuses:
-            lists.append([_text_cell(lists, name)])
-        status = get_column_letter(keys.index("status") + 1)
-        status_list = DataValidation(
-            type="list", formula1=f"Lists!$A$1:$A${len(statuses)}", allow_blank=True
+        lists_for.append((letter("status"), statuses,
+                          str(_l("Choose one of the status codes."))))
+    for column in custom.columns:
+        if column.field_type == FieldType.BOOL.value:
+            sheet.data_validations.append(_yes_no(letter(column.key)))
+        elif column.field_type == FieldType.CHOICE.value and column.options:
+            lists_for.append((letter(column.key), column.options,
+                              str(_l("Choose one of the options of %(label)s.",
+                                     label=column.label))))
+    if not lists_for:
+        return
+    lists = book.create_sheet("Lists")
+    lists.sheet_state = "hidden"
+    height = max(len(values) for _, values, _ in lists_for)
+    for index in range(height):
+        lists.append([_text_cell(lists, values[index]) if index < len(values) else None
+                      for _, values, _ in lists_for])
+    for position, (target, values, error) in enumerate(lists_for, start=1):
+        source = get_column_letter(position)
+        validation = DataValidation(
+            type="list", formula1=f"Lists!${source}$1:${source}${len(values)}",
+            allow_blank=True,
         )
-        status_list.error = str(_l("Choose one of the status codes."))
-        status_list.add(f"{status}2:{status}{_LAST_ROW}")
-        sheet.data_validations.append(status_list)
+        validation.error = error
+        validation.add(f"{target}2:{target}{_LAST_ROW}")
+        sheet.data_validations.append(validation)
 
 
-def _write_explanation(book: Workbook) -> None:
+def _write_explanation(book: Workbook, custom: CustomColumns | None = None) -> None:
     sheet = book.create_sheet(str(_l("Explanation")))
     sheet.column_dimensions["A"].width = 20
     sheet.column_dimensions["B"].width = 12
@@ -151,9 +194,19 @@ def _write_explanation(book: Workbook) -> None:
     sheet.append(_header_cells(sheet, [str(_l("Column")), str(_l("Required")),
                                        str(_l("What to fill in")), str(_l("Example"))]))
     required = {"name": _l("yes (*)")}
-    for column in COLUMNS:
-        cells = [column.header, str(required.get(column.key, _l("no"))), str(column.help),
-                 column.example]
+    explained = [
+        (column.header, str(required.get(column.key, _l("no"))), str(column.help),
+         column.example)
+        for column in COLUMNS
+    ]
+    for column in (custom.columns if custom else ()):
+        explained.append((
+            custom.headers_by_key[column.key],  # type: ignore[union-attr]
+            str(_l("yes")) if column.required else str(_l("no")),
+            custom_column_help(column),
+            column.example,
+        ))
+    for cells in explained:
         row = []
         for value in cells:
             cell = WriteOnlyCell(sheet, value=value)
@@ -168,6 +221,12 @@ def _write_explanation(book: Workbook) -> None:
         sheet.append([cell])
 
 
+def custom_column_help(column: CustomFieldColumn) -> str:
+    """What the explanation sheet says about a custom column: type, rules, options."""
+    kind = str(TYPE_LABELS.get(column.field_type, column.field_type))
+    return str(_l("Custom field, type %(type)s. %(help)s", type=kind, help=column.help))
+
+
 def explanation_notes() -> list[str]:
     return [
         str(_l("(*) A person row may give First name and Last name instead of Name.")),
@@ -180,6 +239,10 @@ def explanation_notes() -> list[str]:
                "customer (or, when several match, it is an error: add the code).")),
         str(_l("An empty cell empties the field of an existing customer, except Status "
                "(kept). Columns that are not in the file are left as they are.")),
+        str(_l("Custom fields have a column each after Status, headed by the field's label "
+               "(its key works too). Values are checked by type: a date like 2026-01-31, a "
+               "number, yes or no, or one of a choice field's options. A required custom "
+               "field may not be empty.")),
         str(_l("Modes: add adds and updates; all does the same and lists the customers "
                "that are not in the file (nothing is deleted); delete removes the customers "
                "listed, after confirmation.")),
@@ -222,11 +285,11 @@ def neutralise_csv(value: Any) -> Any:
 
 
 def write_customers_csv(out: IO[bytes], rows: Iterable[Sequence[Any]],
-                        delimiter: str = ",") -> None:
+                        delimiter: str = ",", custom: CustomColumns | None = None) -> None:
     """UTF-8 with a BOM (so Excel shows accents right), the template's header."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
     writer = csv.writer(text, delimiter=delimiter)
-    writer.writerow(TEMPLATE_HEADERS)
+    writer.writerow([*TEMPLATE_HEADERS, *(custom.headers if custom else ())])
     for values in rows:
         writer.writerow(["" if value is None else neutralise_csv(value) for value in values])
     text.flush()
@@ -241,12 +304,13 @@ def status_names(session: Session) -> list[str]:
 
 def export_customers(session: Session, out: IO[bytes], file_format: str, *,
                      ids_query: Any = None, csv_delimiter: str = ",") -> None:
-    rows = customer_rows(session, ids_query)
+    custom = CustomColumns.load(session)
+    rows = customer_rows(session, ids_query, custom=custom)
     if file_format == "csv":
-        write_customers_csv(out, rows, delimiter=csv_delimiter)
+        write_customers_csv(out, rows, delimiter=csv_delimiter, custom=custom)
     else:
-        write_customers_xlsx(out, rows, status_names(session))
+        write_customers_xlsx(out, rows, status_names(session), custom=custom)
 
 
 def write_template(session: Session, out: IO[bytes]) -> None:
-    write_customers_xlsx(out, [], status_names(session))
+    write_customers_xlsx(out, [], status_names(session), custom=CustomColumns.load(session))
