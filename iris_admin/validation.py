@@ -52,11 +52,17 @@ def normalise_email(value: object) -> str | None:
 
 def normalise_phone(value: object, default_region: str = "NL") -> str | None:
     """A phone number in international format (+31 6 12345678), or InvalidValue."""
+    number = analyse_phone(value, default_region)
+    return number.international if number is not None else None
+
+
+def analyse_phone(value: object, default_region: str = "NL") -> phone_numbers.PhoneNumber | None:
+    """The number in international form and its national digits, or InvalidValue."""
     text = clean_text(value)
     if text is None:
         return None
     try:
-        return phone_numbers.analyse(text, default_region or None).international
+        return phone_numbers.analyse(text, default_region or None)
     except phone_numbers.PhoneNumberError as exc:
         if exc.reason == "unparsable":
             raise InvalidValue(

@@ -19,7 +19,19 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -27,7 +39,14 @@ from ..models import ImportRun, IrisBase, RunStatus
 from ..models.base import utcnow
 from ..models.customers import SEARCHABLE_FIELDS, build_search_text
 from .custom_columns import CUSTOM_VALUES, merge_custom_values
-from .plan import CUSTOMERS, VALUE_FIELDS, deletion_blockers
+from .plan import (
+    CUSTOMERS,
+    PHONE_DIGITS,
+    SEARCH_TEXT,
+    VALUE_FIELDS,
+    deletion_blockers,
+    national_of,
+)
 from .results import ImportMode, RowResult, RowStatus
 from .store import RUNS, finish_failed, iter_rows
 
@@ -147,6 +166,7 @@ class _ApplyState:
         # (customer id, or None with the seq of a new row, payer seq)
         self.payer_links: list[tuple[int | None, int, int]] = []
         self._next_id: int | None = None
+        self.staged = session.get_bind().dialect.name == "sqlite"
 
     def _advance(self, count: int) -> None:
         self.done += count
@@ -171,7 +191,8 @@ class _ApplyState:
             records = []
             for row, customer_id in zip(batch, ids, strict=True):
                 values = {name: row.values.get(name) for name in VALUE_FIELDS}
-                values["search_text"] = build_search_text(values)
+                values["search_text"] = (row.values.get(SEARCH_TEXT)
+                                         or build_search_text(values))
                 values[CUSTOM_VALUES] = row.values.get(CUSTOM_VALUES) or {}
                 values["created_at"] = values["updated_at"] = self.now
                 values["id"] = customer_id
@@ -180,7 +201,10 @@ class _ApplyState:
                 if row.payer_row is not None:
                     self.payer_links.append((customer_id, row.seq, row.payer_row))
             # One executemany per batch: explicit ids, so no RETURNING row by row.
-            self.session.execute(statement, records)
+            if self.staged:
+                self._insert_staged(records)
+            else:
+                self.session.execute(statement, records)
             self.counts[RowStatus.NEW.value] += len(batch)
             self._advance(len(batch))
 
@@ -204,6 +228,39 @@ class _ApplyState:
         self._next_id += count
         return list(range(first, first + count))
 
+    # -- SQLite: staged writes ----------------------------------------------------------
+    # The search index (FTS5, kept by triggers) flushes its pending terms at the end of
+    # every statement: 100,000 single-row inserts take 12 s where one INSERT ... SELECT
+    # of the same rows takes 2.5 s. So on SQLite each batch goes into a temporary table
+    # first and reaches iris_customer in one statement (the triggers still run, so the
+    # index stays in step exactly as with any other write).
+    def _stage(self, name: str, columns: list[str], key: str | None = None) -> Table:
+        stage_columns = [Column(key, Integer, primary_key=True)] if key else []
+        stage_columns += [Column(column, CUSTOMERS.c[column].type) for column in columns]
+        table = Table(name, MetaData(), *stage_columns, prefixes=["TEMPORARY"])
+        table.drop(self.session.connection(), checkfirst=True)
+        table.create(self.session.connection())
+        return table
+
+    def _insert_staged(self, records: list[dict[str, Any]]) -> None:
+        columns = list(records[0])
+        stage = self._stage("iris_stage_new_customer", columns)
+        self.session.execute(insert(stage), records)
+        self.session.execute(
+            insert(CUSTOMERS).from_select(columns, select(*[stage.c[c] for c in columns]))
+        )
+        stage.drop(self.session.connection())
+
+    def _update_staged(self, fields: tuple[str, ...], records: list[dict[str, Any]]) -> None:
+        stage = self._stage("iris_stage_changed_customer", list(fields), key="b_id")
+        self.session.execute(insert(stage), records)
+        self.session.execute(
+            update(CUSTOMERS)
+            .where(CUSTOMERS.c.id == stage.c.b_id)
+            .values({name: stage.c[name] for name in fields})
+        )
+        stage.drop(self.session.connection())
+
     # -- changed customers --------------------------------------------------------------
     def update_existing(self, run_id: int) -> None:
         searchable = [CUSTOMERS.c[name] for name in SEARCHABLE_FIELDS]
@@ -226,12 +283,14 @@ class _ApplyState:
                         "was imported. Upload the file again.", name=row.name,
                     )))
                 changes = dict(row.values)
+                digits = changes.pop(PHONE_DIGITS, None) or {}
                 if row.payer_row is not None:
                     changes.pop("default_payer_id", None)
                     self.payer_links.append((row.customer_id, -1, row.payer_row))
                 if any(name in changes for name in SEARCHABLE_FIELDS):
                     merged = {**dict(current[row.customer_id]), **changes}
-                    changes["search_text"] = build_search_text(merged)
+                    changes["search_text"] = build_search_text(
+                        merged, lambda phone, digits=digits: national_of(digits, phone))
                 if CUSTOM_VALUES in changes:
                     changes[CUSTOM_VALUES] = merge_custom_values(
                         current[row.customer_id][CUSTOM_VALUES], changes[CUSTOM_VALUES]
@@ -240,6 +299,9 @@ class _ApplyState:
                 key = tuple(sorted(changes))
                 groups.setdefault(key, []).append({"b_id": row.customer_id, **changes})
             for fields, records in groups.items():
+                if self.staged:
+                    self._update_staged(fields, records)
+                    continue
                 statement = (
                     update(CUSTOMERS)
                     .where(CUSTOMERS.c.id == bindparam("b_id"))

@@ -21,10 +21,10 @@ from flask_babel import lazy_gettext as _l
 
 from ..validation import (
     InvalidValue,
+    analyse_phone,
     clean_text,
     normalise_country,
     normalise_email,
-    normalise_phone,
 )
 from .results import ImportMode
 
@@ -313,21 +313,15 @@ def clean_email(text: str | None) -> str | None:
     return normalise_email(text)
 
 
-@lru_cache(maxsize=65536)
-def _phone(text: str, region: str) -> tuple[str | None, str | None]:
-    try:
-        return normalise_phone(text, region), None
-    except InvalidValue as exc:
-        return None, str(exc)
-
-
-def clean_phone(text: str | None, region: str) -> str | None:
-    if text is None:
+def clean_phone(text: str | None, region: str,
+                national: dict[str, str] | None = None) -> str | None:
+    """The stored form of a phone number; its national digits go into ``national``."""
+    number = analyse_phone(text, region)
+    if number is None:
         return None
-    value, problem = _phone(text, region)
-    if problem is not None:
-        raise InvalidValue(problem)
-    return value
+    if national is not None:
+        national[number.international] = number.national_digits
+    return number.international
 
 
 _BUILTIN_STATUS_ALIASES = {"actief": "active", "inactief": "inactive"}

@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 
 from ..customers import display_name
 from ..models import Customer, CustomerStatus, Issue
-from ..validation import InvalidValue, code_key, normalise_code
+from ..models.customers import build_search_text
+from ..validation import InvalidValue, code_key, national_digits, normalise_code
 from .columns import (
     COLUMN_BY_KEY,
     HeaderMatch,
@@ -60,6 +61,11 @@ COLUMN_OF_FIELD = {value: key for key, value in FIELD_OF_COLUMN.items()}
 _EXISTING_COLUMNS = [CUSTOMERS.c.id] + [CUSTOMERS.c[name] for name in VALUE_FIELDS]
 _PLAIN_FIELDS = ("street", "postal_code", "city")
 
+# Extra keys in a plan row's values: the search text of a new customer, and the
+# national digits of changed phone numbers (for the search text of an update).
+SEARCH_TEXT = "search_text"
+PHONE_DIGITS = "phone_digits"
+
 ProgressCallback = Callable[[int, "int | None"], None]
 
 
@@ -69,6 +75,10 @@ class FileRefused(Exception):
     def __init__(self, message: str, code: str = "refused") -> None:
         super().__init__(message)
         self.code = code
+
+
+def national_of(known: dict[str, str], phone: str) -> str | None:
+    return known.get(phone) or national_digits(phone)
 
 
 class PlanSink(Protocol):
@@ -121,6 +131,8 @@ class _FileRow:
     payer_key: str | None = None
     payer_text: str | None = None
     new_values: dict[str, Any] = field(default_factory=dict)
+    # Stored phone number -> its national digits, for the search text.
+    phone_digits: dict[str, str] = field(default_factory=dict)
     # Custom fields: the file's cells, then the cleaned values (field key -> value).
     custom_cells: dict[str, Any] = field(default_factory=dict)
     custom_new: dict[str, Any] = field(default_factory=dict)
@@ -442,8 +454,8 @@ class Planner:
         clean("country", clean_country)
         clean("email", clean_email)
         region = self.settings.default_region
-        clean("telephone", lambda value: clean_phone(value, region))
-        clean("mobile", lambda value: clean_phone(value, region))
+        clean("telephone", lambda value: clean_phone(value, region, row.phone_digits))
+        clean("mobile", lambda value: clean_phone(value, region, row.phone_digits))
         for key in ("email", "telephone", "mobile"):
             if key in text and new.get(key) is not None:
                 try:
@@ -543,6 +555,9 @@ class Planner:
         if old is None:
             result.status = RowStatus.NEW
             result.values = {name: new[name] for name in VALUE_FIELDS}
+            # Known now from the checks above; the commit need not parse phones again.
+            result.values[SEARCH_TEXT] = build_search_text(
+                result.values, lambda phone: national_of(row.phone_digits, phone))
             if payer_label:
                 result.values["default_payer_label"] = payer_label
             if custom_values:
@@ -556,7 +571,11 @@ class Planner:
             result.status = RowStatus.UNCHANGED
             return
         result.status = RowStatus.UPDATE
-        result.values = changed
+        result.values = dict(changed)
+        digits = {changed[key]: row.phone_digits[changed[key]] for key in ("telephone", "mobile")
+                  if changed.get(key) in row.phone_digits}
+        if digits:
+            result.values[PHONE_DIGITS] = digits
         result.changes = {
             name: (self._display(name, old[name]), self._display(name, new[name]))
             for name in changed

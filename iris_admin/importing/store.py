@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +39,10 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "missing": (RowStatus.MISSING.value,),
     "all": tuple(status.value for status in RowStatus),
 }
+
+
+# Seconds between two progress reports stored in the database.
+PROGRESS_INTERVAL = 1.0
 
 
 def worker_id() -> str:
@@ -198,7 +203,17 @@ def plan_run(
     file_name = run.file_name
     mode = ImportMode(run.mode)
 
+    last_report = [0.0]
+
     def report(done: int, total: int | None) -> None:
+        if progress:
+            progress(done, total)
+        # Each report is a commit (the rows so far and the figures, for every worker
+        # to show); on SQLite every commit waits for the disk, so once a second is enough.
+        now = time.monotonic()
+        if now - last_report[0] < PROGRESS_INTERVAL:
+            return
+        last_report[0] = now
         session.execute(
             update(RUNS).where(RUNS.c.id == run_id).values(
                 progress_done=done, progress_total=total, phase="planning",
@@ -206,8 +221,6 @@ def plan_run(
             )
         )
         session.commit()
-        if progress:
-            progress(done, total)
 
     try:
         sheet = open_sheet(source, file_name, ReadLimits(max_bytes=options.max_bytes))

@@ -65,6 +65,19 @@ def test_updates_change_only_the_changed_fields_and_refresh_search_text(app):
     assert acme.id == customer.id
 
 
+def test_a_changed_phone_number_is_searchable_in_both_forms(app):
+    make_customer("Acme", code="C1", telephone="+31 20 123 4567")
+    import_file(xlsx_bytes([["C1", "Acme", "06 87654321"]],
+                           header=["Code", "Name", "Mobile phone"]))
+    acme = customers()["C1"]
+    assert acme.mobile == "+31 6 87654321"
+    assert acme.search_text == build_search_text({f: getattr(acme, f) for f in
+                                                  ("name", "code", "email", "telephone",
+                                                   "mobile", "street", "postal_code", "city")})
+    for form in ("0687654321", "31687654321", "0201234567"):
+        assert form in acme.search_text
+
+
 def test_an_edit_made_after_the_preview_is_kept(app):
     make_customer("Acme", code="C1", city="Delft", street="Markt 1")
     run, _ = stored_plan(xlsx_bytes([["C1", "Acme", "Leiden"]], header=["Code", "Name", "City"]))
