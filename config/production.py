@@ -1,22 +1,42 @@
-"""Hosted deployments: secrets and URLs come from the environment, never from here."""
+"""Hosted deployments: secrets, URLs and server settings come from the environment.
+
+Every value is read from an environment variable of the same name (``IRIS_SECRET_KEY``
+and ``IRIS_DATABASE_URL`` become Flask's ``SECRET_KEY`` and
+``SQLALCHEMY_DATABASE_URI``). A variable that is unset or empty leaves the default of
+``iris_admin/settings.py``. The app refuses to start without a secret key and a
+database URL, and names every variable that holds an unusable value, so a typo in a
+unit file fails the deployment instead of, say, silently sending no e-mail.
+"""
+
+from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from typing import Any
 
 from config.default import *  # noqa: F403
+from config.environment import REQUIRED, read_environment
 
-SECRET_KEY = os.environ.get("IRIS_SECRET_KEY")
-SQLALCHEMY_DATABASE_URI = os.environ.get("IRIS_DATABASE_URL")
 SESSION_COOKIE_SECURE = True
 REMEMBER_COOKIE_SECURE = True
+# Logs go to stdout (one line per record), where systemd, Docker or a PaaS collect them.
+IRIS_LOG_STDOUT = True
+
+# Read at import: the factory imports this module once per process, before the app exists.
+SECRET_KEY = None
+SQLALCHEMY_DATABASE_URI = None
+_from_environment, _problems = read_environment(os.environ)
+globals().update(_from_environment)
 
 
-def IRIS_CONFIG_CHECK(config):  # noqa: N802 - a config value, named like one
-    missing = [
-        name
-        for name, key in (("IRIS_SECRET_KEY", "SECRET_KEY"), ("IRIS_DATABASE_URL", "SQLALCHEMY_DATABASE_URI"))
-        if not config.get(key)
-    ]
+def IRIS_CONFIG_CHECK(config: Mapping[str, Any]) -> None:  # noqa: N802 - a config value, named like one
+    """Called by the factory with the final config; refuses to start a broken deployment."""
+    missing = [variable for variable, key in REQUIRED.items() if not config.get(key)]
+    lines = []
     if missing:
-        raise RuntimeError(
+        lines.append(
             "The production configuration needs these environment variables: " + ", ".join(missing)
         )
+    lines.extend(_problems)
+    if lines:
+        raise RuntimeError("\n".join(lines))

@@ -102,6 +102,42 @@ def create_user_command(
         click.echo(f"{verb} {user.email} to customer {link.customer.code} with access {link.access}.")
 
 
+@iris_cli.command("seed")
+@click.option("--customers", type=click.IntRange(min=1), required=True,
+              help="How many customers to add.")
+@click.option("--batch", "batch_size", type=click.IntRange(min=1), default=10_000,
+              show_default=True, help="Customers per batch (one executemany per table).")
+@click.option("--append", is_flag=True,
+              help="Add to a database that already has customers (refused otherwise).")
+@click.option("--random-seed", type=int, default=None,
+              help="Same number, same data (default: the first new customer id).")
+def seed_command(customers: int, batch_size: int, append: bool, random_seed: int | None) -> None:
+    """Fill the database with made-up customers, contacts, addresses and issues, in bulk.
+
+    For trying a deployment at scale; all in one transaction. Never deletes anything.
+    """
+    from .seed import SeedRefused, SeedResult, seed_customers
+
+    def report(so_far: SeedResult, wanted: int) -> None:
+        click.echo(f"  {so_far.customers:>11,} / {wanted:,} customers "
+                   f"({so_far.customers_per_second:,.0f} customers/s)")
+
+    click.echo(f"Seeding {customers:,} customers in batches of {batch_size:,} ...")
+    try:
+        result = seed_customers(_engine(), customers, batch_size=batch_size, append=append,
+                                random_seed=random_seed, progress=report, announce=click.echo)
+    except SeedRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Added {result.customers:,} customers, {result.contacts:,} contacts, "
+        f"{result.invoice_addresses:,} invoice addresses and {result.issues:,} issues "
+        f"in {result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s)."
+    )
+    if result.codes_dropped:
+        click.echo(f"{result.codes_dropped:,} generated codes existed already; "
+                   "those customers have no code.")
+
+
 @iris_cli.command("makemigration")
 @click.option("-m", "--message", required=True, help="What the revision changes.")
 def makemigration_command(message: str) -> None:

@@ -97,6 +97,11 @@ class IrisAdmin:
         state = IrisState(db=db, admin=admin)
         app.extensions["iris_admin"] = state
 
+        if app.config["IRIS_HEALTHZ"]:
+            from .health import health_blueprint
+
+            app.register_blueprint(health_blueprint)
+
         if app.config["IRIS_AUTH"]:
             self._init_auth(app, db)
             if app.config["IRIS_PORTAL"]:

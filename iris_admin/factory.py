@@ -9,6 +9,7 @@ from flask import Flask, redirect, url_for
 from flask_sqlalchemy import SQLAlchemy
 
 from .extension import IrisAdmin
+from .hosting import apply_hosting_settings
 
 CONFIGS = {
     "development": "config.development",
@@ -33,6 +34,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     check = app.config.get("IRIS_CONFIG_CHECK")
     if check:
         check(app.config)
+    # Before anything logs; proxy trust only when IRIS_PROXY_FIX says how many proxies.
+    apply_hosting_settings(app, app.config)
     _resolve_database_url(app)
 
     db = SQLAlchemy()

@@ -34,6 +34,9 @@ DEFAULTS: dict[str, object] = {
     "IRIS_IMPORT_STALE_SECONDS": 15 * 60,
     # Field separator of CSV exports ("," or ";"; imports detect either).
     "IRIS_EXPORT_CSV_DELIMITER": ",",
+    # The customers overview stops counting matches here and shows "10,000+" (and an
+    # estimate, "about 1,000,000", for the whole list), so no request counts every row.
+    "IRIS_OVERVIEW_COUNT_LIMIT": 10_000,
     # The customer portal (needs IRIS_AUTH) and where it is mounted.
     "IRIS_PORTAL": True,
     "IRIS_PORTAL_URL_PREFIX": "/portal",
@@ -60,6 +63,9 @@ DEFAULTS: dict[str, object] = {
     "IRIS_SMTP_SENDER": None,
     # Seconds to wait for the SMTP server (and the SMS gateway) before an attempt fails.
     "IRIS_SMTP_TIMEOUT": 30,
+    # PEM file of certificate authorities to trust for the SMTP server instead of the
+    # system's (a relay with a company-internal certificate). Verification stays on.
+    "IRIS_SMTP_CA_FILE": None,
     # Plugin modules loaded at start-up, each with register(iris), e.g.
     # ["plugins.sms_http"]; see iris_admin/messaging/channels.py for the interface.
     "IRIS_PLUGINS": [],
@@ -92,6 +98,18 @@ DEFAULTS: dict[str, object] = {
     # The portal's public address for links in e-mails, e.g. "https://desk.example.com";
     # None: the address of the request that caused the e-mail.
     "IRIS_PORTAL_BASE_URL": None,
+    # -- hosting ---------------------------------------------------------------------------
+    # GET /healthz: 200 when the database answers and its schema is at this version's
+    # head, 503 otherwise; for load balancers and uptime checks (no login, no secrets).
+    "IRIS_HEALTHZ": True,
+    # Stand-alone app only (read by iris_admin.factory; a host app sets up its own):
+    # the number of reverse proxies in front whose X-Forwarded-For/-Proto/-Host/-Prefix
+    # headers are trusted (werkzeug's ProxyFix). 0 trusts none: any client could forge them.
+    "IRIS_PROXY_FIX": 0,
+    # Stand-alone app only: log every logger to stdout, one line per record, at this
+    # level (config.production switches it on).
+    "IRIS_LOG_STDOUT": False,
+    "IRIS_LOG_LEVEL": "INFO",
 }
 
 

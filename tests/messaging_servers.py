@@ -39,7 +39,9 @@ class Received:
 class SmtpInbox:
     """A real SMTP server on 127.0.0.1 that keeps what it receives."""
 
-    def __init__(self, *, login: tuple[str, str] | None = None) -> None:
+    def __init__(self, *, login: tuple[str, str] | None = None, tls: str | None = None,
+                 tls_context: Any = None) -> None:
+        """``tls``: None (plain), "starttls" (required before MAIL) or "ssl" (from the start)."""
         self.received: list[Received] = []
         self.refused_recipients: set[str] = set()
         self.logins: list[tuple[str, str]] = []
@@ -53,6 +55,11 @@ class SmtpInbox:
                 "auth_require_tls": False,
                 "auth_required": True,
             }
+        if tls == "starttls":
+            options.update(tls_context=tls_context, require_starttls=True)
+            options["auth_require_tls"] = True
+        elif tls == "ssl":
+            options["ssl_context"] = tls_context
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
 
     # aiosmtpd handler hooks

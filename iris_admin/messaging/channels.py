@@ -13,7 +13,12 @@ Sent with :mod:`smtplib` to the server of the ``IRIS_SMTP_*`` settings:
 ``IRIS_SMTP_PASSWORD``    its password
 ``IRIS_SMTP_SENDER``      the From, e.g. ``Service desk <desk@example.com>``
 ``IRIS_SMTP_TIMEOUT``     seconds before a silent server counts as a failed attempt
+``IRIS_SMTP_CA_FILE``     a PEM file of certificate authorities to trust instead of
+                          the system's (a relay with a company-internal certificate)
 =======================  ==========================================================
+
+TLS always verifies the server's certificate and host name; there is no setting to
+switch that off.
 
 SMS gateway plugins
 ===================
@@ -150,6 +155,7 @@ class SmtpSettings:
     password: str | None
     sender: str | None
     timeout: float
+    ca_file: str | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> SmtpSettings:
@@ -161,7 +167,11 @@ class SmtpSettings:
             password=config.get("IRIS_SMTP_PASSWORD") or None,
             sender=config.get("IRIS_SMTP_SENDER") or None,
             timeout=float(config.get("IRIS_SMTP_TIMEOUT") or 30),
+            ca_file=config.get("IRIS_SMTP_CA_FILE") or None,
         )
+
+    def tls_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_file)
 
 
 def build_email(settings: SmtpSettings, email: OutgoingEmail) -> EmailMessage:
@@ -235,14 +245,14 @@ def _connect(settings: SmtpSettings) -> Iterator[smtplib.SMTP]:
             settings.host,
             settings.port,
             timeout=settings.timeout,
-            context=ssl.create_default_context(),
+            context=settings.tls_context(),
         )
     else:
         smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
     try:
         smtp.ehlo()
         if settings.tls == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
+            smtp.starttls(context=settings.tls_context())
             smtp.ehlo()
         yield smtp
     finally:

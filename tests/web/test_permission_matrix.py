@@ -33,6 +33,7 @@ MATRIX = """
 /login                                                       POST /login                                                 200   302  302  302  302   302
 /logout                                                      POST /logout                                                login login login login login login
 /no-access                                                   GET  /no-access                                             403   403  403  403  403   403
+/healthz                                                     GET  /healthz                                               200   200  200  200  200   200
 /static/<path:filename>                                      GET  /static/nothing-here.css                               404   404  404  404  404   404
 /iris-static/<path:filename>                                 GET  /iris-static/customer_form.js                          200   200  200  200  200   200
 /admin/static/<path:filename>                                GET  /admin/static/bootstrap/bootstrap4/css/bootstrap.min.css 200 200 200 200  200   200

@@ -1,0 +1,102 @@
+"""Reading settings from environment variables (used by ``config.production``).
+
+Kept apart from the config module because Flask loads every upper-case name of a
+config module into ``app.config``; these tables are not settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+SMTP_TLS_MODES = ("starttls", "ssl", "none")
+# The gateways whose plugin ships with iris-admin: naming one loads its plugin
+# unless IRIS_PLUGINS says otherwise.
+BUILTIN_SMS_PLUGINS = {"http": "plugins.sms_http", "log": "plugins.sms_log"}
+
+
+def _text(raw: str) -> str:
+    return raw
+
+
+def _whole_number(minimum: int) -> Callable[[str], int]:
+    def read(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError(f"must be a whole number, not {raw!r}") from None
+        if value < minimum:
+            raise ValueError(f"must be at least {minimum}, not {value}")
+        return value
+
+    return read
+
+
+def _seconds(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"must be a number of seconds, not {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"must be more than 0 seconds, not {raw}")
+    return value
+
+
+def _one_of(choices: tuple[str, ...], case: Callable[[str], str]) -> Callable[[str], str]:
+    def read(raw: str) -> str:
+        value = case(raw)
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}, not {raw!r}")
+        return value
+
+    return read
+
+
+def _names(raw: str) -> list[str]:
+    return [name.strip() for name in raw.split(",") if name.strip()]
+
+
+# environment variable -> (config key, how to read it)
+VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "IRIS_SECRET_KEY": ("SECRET_KEY", _text),
+    "IRIS_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", _text),
+    "IRIS_LOCALE": ("BABEL_DEFAULT_LOCALE", _text),
+    "IRIS_DEFAULT_COUNTRY": ("IRIS_DEFAULT_COUNTRY", str.upper),
+    "IRIS_PORTAL_BASE_URL": ("IRIS_PORTAL_BASE_URL", _text),
+    "IRIS_SMTP_HOST": ("IRIS_SMTP_HOST", _text),
+    "IRIS_SMTP_PORT": ("IRIS_SMTP_PORT", _whole_number(1)),
+    "IRIS_SMTP_TLS": ("IRIS_SMTP_TLS", _one_of(SMTP_TLS_MODES, str.lower)),
+    "IRIS_SMTP_USER": ("IRIS_SMTP_USER", _text),
+    "IRIS_SMTP_PASSWORD": ("IRIS_SMTP_PASSWORD", _text),
+    "IRIS_SMTP_SENDER": ("IRIS_SMTP_SENDER", _text),
+    "IRIS_SMTP_TIMEOUT": ("IRIS_SMTP_TIMEOUT", _seconds),
+    "IRIS_SMTP_CA_FILE": ("IRIS_SMTP_CA_FILE", _text),
+    "IRIS_PLUGINS": ("IRIS_PLUGINS", _names),
+    "IRIS_SMS_GATEWAY": ("IRIS_SMS_GATEWAY", _text),
+    "IRIS_SMS_SENDER": ("IRIS_SMS_SENDER", _text),
+    "IRIS_SMS_HTTP_URL": ("IRIS_SMS_HTTP_URL", _text),
+    "IRIS_SMS_HTTP_TOKEN": ("IRIS_SMS_HTTP_TOKEN", _text),
+    "IRIS_SMS_HTTP_TIMEOUT": ("IRIS_SMS_HTTP_TIMEOUT", _seconds),
+    "IRIS_PROXY_FIX": ("IRIS_PROXY_FIX", _whole_number(0)),
+    "IRIS_LOG_LEVEL": ("IRIS_LOG_LEVEL", _one_of(LOG_LEVELS, str.upper)),
+}
+REQUIRED = {"IRIS_SECRET_KEY": "SECRET_KEY", "IRIS_DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
+
+
+def read_environment(environ: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """The config values set in ``environ``, and one line per unusable variable."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for variable, (key, read) in VARIABLES.items():
+        raw = (environ.get(variable) or "").strip()
+        if not raw:
+            continue
+        try:
+            values[key] = read(raw)
+        except ValueError as exc:
+            problems.append(f"{variable} {exc}")
+    gateway = values.get("IRIS_SMS_GATEWAY")
+    if "IRIS_PLUGINS" not in values and gateway in BUILTIN_SMS_PLUGINS:
+        values["IRIS_PLUGINS"] = [BUILTIN_SMS_PLUGINS[gateway]]
+    return values, problems
