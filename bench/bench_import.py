@@ -69,14 +69,18 @@ def generate(path: Path, rows: int, city_suffix: str = "", phones: bool = True) 
     book.save(path)
 
 
-def _app(database: Path):
+def _url(database: Path | str) -> str:
+    text = str(database)
+    return text if "://" in text else f"sqlite:///{text}"
+
+
+def _app(database: Path | str):
     from iris_admin import create_app
 
-    return create_app({"IRIS_CONFIG": "testing",
-                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
+    return create_app({"IRIS_CONFIG": "testing", "SQLALCHEMY_DATABASE_URI": _url(database)})
 
 
-def phase(kind: str, database: Path, file: Path) -> dict:
+def phase(kind: str, database: Path | str, file: Path) -> dict:
     """Run one phase in this process; returns seconds, rows and peak RSS."""
     app = _app(database)
     with app.app_context():
@@ -115,7 +119,7 @@ def phase(kind: str, database: Path, file: Path) -> dict:
             "peak_mb": round(peak_mb)}
 
 
-def _child(kind: str, database: Path, file: Path) -> dict:
+def _child(kind: str, database: Path | str, file: Path) -> dict:
     output = subprocess.run(
         [sys.executable, __file__, "--phase", kind, "--db", str(database), "--file", str(file)],
         check=True, capture_output=True, text=True, cwd=ROOT,
@@ -129,8 +133,11 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="Keep the files in this folder.")
     parser.add_argument("--without-phones", action="store_true",
                         help="Leave the phone columns empty (shows what phone checks cost).")
+    parser.add_argument("--database-url", default=None,
+                        help="An EMPTY database to use instead of a new SQLite file, e.g. "
+                             "postgresql+psycopg://user@127.0.0.1/iris_bench (it is migrated).")
     parser.add_argument("--phase", choices=["preview", "commit"], help=argparse.SUPPRESS)
-    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
@@ -142,21 +149,31 @@ def main() -> None:
     first, second = folder / "customers.xlsx", folder / "customers-changed.xlsx"
     start = time.perf_counter()
     phones = not args.without_phones
-    generate(first, args.rows, phones=phones)
-    generate(second, args.rows, city_suffix=" Centrum", phones=phones)
+    if args.keep is not None and first.exists() and second.exists():
+        print(f"Reusing the files in {folder}")
+    else:
+        generate(first, args.rows, phones=phones)
+        generate(second, args.rows, city_suffix=" Centrum", phones=phones)
     print(f"Generated 2 files of {args.rows:,} rows ({first.stat().st_size / 1e6:.1f} MB each) "
           f"in {time.perf_counter() - start:.1f} s, in {folder}")
 
-    database = folder / "bench.sqlite"
-    if database.exists():
-        database.unlink()
     import sqlalchemy as sa
 
     from iris_admin.schema import upgrade
 
-    engine = sa.create_engine(f"sqlite:///{database}")
+    if args.database_url:
+        database: Path | str = args.database_url
+    else:
+        database = folder / "bench.sqlite"
+        if database.exists():
+            database.unlink()
+    engine = sa.create_engine(_url(database))
     upgrade(engine)
+    with engine.connect() as connection:
+        if connection.scalar(sa.text("SELECT count(*) FROM iris_customer")):
+            raise SystemExit("The database must have no customers.")
     engine.dispose()
+    print(f"Database: {engine.url.render_as_string(hide_password=True)}")
 
     # CPU seconds next to wall-clock seconds: on a shared machine the wall clock also
     # measures the other processes.
