@@ -11,12 +11,13 @@ from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual, In
 from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
 from flask_admin.model.template import LinkRowAction
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import joinedload, object_session
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..customers import (
@@ -31,6 +32,7 @@ from ..forms import OPTIONAL_EMAIL, OPTIONAL_PHONE, EmptyToNone
 from ..models import Contact, Customer, CustomerStatus, CustomerUser, InvoiceAddress, User
 from ..models.messages import Message
 from ..permissions import has_permission
+from ..search_index import SearchTerms
 from ..validation import country_choices, country_name, normalise_code
 from .base import SecureModelView
 from .customer_messages import CustomerDashboardMixin
@@ -41,7 +43,14 @@ from .customer_forms import (
     InvoiceAddressForm,
     customer_user_link_form,
 )
-from .overview_query import load_page_by_id, search_condition
+from .overview_query import (
+    RowCount,
+    count_customers,
+    load_page_by_id,
+    order_by_clauses,
+    search_page,
+    walked_page,
+)
 
 log = logging.getLogger(__name__)
 
@@ -288,34 +297,79 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
     def search_placeholder(self) -> str:
         return _("Name, code, e-mail, phone, street, postal code or city")
 
-    # Speed at 100,000+ customers: see overview_query and bench/bench_overview.py.
+    # Speed at 1,000,000 customers: see overview_query, search_index and bench/.
     def get_count_query(self) -> Any:
-        # count(*), not Flask-Admin's count('*'): SQLite answers count(*) from the
-        # index's page headers, but tests '*' for NULL on every row (~1,000x slower).
+        # Not used by get_list below, which counts with a cap instead. count(*), not
+        # Flask-Admin's count('*'): SQLite answers count(*) from an index's pages.
         return self.db_session.query(func.count()).select_from(Customer)
 
-    def _apply_search(
-        self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str
-    ) -> Any:
-        condition = search_condition(
-            self.db_session, Customer.id, Customer.search_text, search
-        )
-        if count_query is not None:
-            count_query = count_query.filter(condition)
-        return query.filter(condition), count_query, joins, count_joins
+    def _list_order(self, sort_column: Any, sort_desc: Any) -> list[tuple[Any, bool]]:
+        """The list's ORDER BY as (expression, descending) pairs, as Flask-Admin sorts."""
+        if sort_column is not None and sort_column in self._sortable_columns:
+            return [(self._sortable_columns[sort_column], bool(sort_desc))]
+        return [(getattr(Customer, name), bool(desc)) for name, desc in self.column_default_sort]
 
     def get_list(  # type: ignore[override]
         self, page: Any, sort_column: Any, sort_desc: Any, search: Any, filters: Any,
         execute: bool = True, page_size: int | None = None,
     ) -> Any:
-        count, query = super().get_list(
-            page, sort_column, sort_desc, search, filters, execute=False, page_size=page_size
-        )
-        query = load_page_by_id(
-            query, id_column=Customer.id, page=page,
-            page_size=self.page_size if page_size is None else page_size,
-        )
-        return count, (query.all() if execute else query)
+        """Flask-Admin's get_list with a capped count, the search index and cheap paging."""
+        page_size = self.page_size if page_size is None else page_size
+        offset = (page or 0) * page_size if page_size else 0
+        session = self.db_session
+        count_limit = current_app.config["IRIS_OVERVIEW_COUNT_LIMIT"]
+
+        query = self.get_query()
+        rows = session.query(Customer.id)  # the customers the list shows, as ids
+        filtered = bool(filters and self._filters)
+        if filtered:
+            query, rows, _joins, _count_joins = self._apply_filters(query, rows, {}, {}, filters)
+        order = self._list_order(sort_column, sort_desc)
+        query = query.order_by(*order_by_clauses(order))
+        for relation in self._auto_joins:
+            query = query.options(joinedload(relation))
+
+        terms = SearchTerms.parse(search) if self._search_supported else SearchTerms.parse("")
+        if terms:
+            found = search_page(
+                session, rows=rows.statement, filtered=filtered, terms=terms, order=order,
+                offset=offset, page_size=page_size, limit=count_limit,
+            )
+            count, query = found.count, query.filter(found.condition)
+            if not found.paged:
+                query = load_page_by_id(
+                    self._apply_pagination(query, page, page_size),
+                    id_column=Customer.id, page=page, page_size=page_size,
+                )
+        else:
+            count = count_customers(session, rows.statement, count_limit, filtered=filtered)
+            page_ids = None
+            if filtered and not count.is_exact and page_size:
+                page_ids = walked_page(session, rows.statement, order, offset, page_size, count)
+            if page_ids is not None:
+                query = query.filter(Customer.id.in_(page_ids))
+            else:
+                query = load_page_by_id(
+                    self._apply_pagination(query, page, page_size),
+                    id_column=Customer.id, page=page, page_size=page_size,
+                )
+        if not execute:
+            return count, query
+        data = query.all()
+        return count.after_page(offset, len(data), page_size), data
+
+    def count_text(self, count: Any) -> str:
+        """"1,234 customers", "10,000+ customers" or "about 1,000,000 customers"."""
+        if count is None:
+            return ""
+        kind = getattr(count, "kind", RowCount.EXACT)
+        shown = getattr(count, "shown", count)
+        if kind == RowCount.AT_LEAST:
+            return _("%(count)s+ customers", count=format_number(shown))
+        if kind == RowCount.ABOUT:
+            return _("about %(count)s customers", count=format_number(_round_estimate(shown)))
+        return ngettext("%(count)s customer", "%(count)s customers", int(shown),
+                        count=format_number(shown))
 
     # -- form ----------------------------------------------------------------
     def scaffold_form(self) -> Any:
@@ -556,6 +610,12 @@ def customer_issues_url(customer: Customer) -> str | None:
 
 def _issues_url_or_empty(customer: Customer) -> str:
     return customer_issues_url(customer) or "#"
+
+
+def _round_estimate(estimate: int) -> int:
+    """An estimate to two significant digits: 1,003,117 is "about 1,000,000"."""
+    digits = len(str(abs(int(estimate))))
+    return int(round(estimate, -max(digits - 2, 0)))
 
 
 def _keep_one_default_address(customer: Customer, preferred: InvoiceAddress | None = None) -> None:

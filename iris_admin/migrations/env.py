@@ -4,6 +4,7 @@ from alembic import context
 
 from iris_admin.models import IrisBase
 from iris_admin.schema import VERSION_TABLE
+from iris_admin.search_index import is_search_index_object
 
 config = context.config
 engine = config.attributes["engine"]
@@ -11,6 +12,8 @@ engine = config.attributes["engine"]
 
 def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001, ANN201
     # A host app's tables share the database; only ours are compared.
+    if is_search_index_object(name):  # made by migration 0005, not by the models
+        return False
     if type_ == "table":
         return name.startswith("iris_") and name != VERSION_TABLE
     return True

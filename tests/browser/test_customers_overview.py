@@ -53,7 +53,8 @@ def test_search_finds_customers_by_every_field_ignoring_case_and_by_part_of_a_wo
         "keizers": ["Tulip Dental B.V."],  # street
         "3011": ["Harbour Logistics"],  # postal code
         "utrecht": ["Jan Jansen"],  # city
-        "a": ["Harbour Logistics", "Jan Jansen", "Tulip Dental B.V."],
+        # 1-2 characters cannot use the trigram index: names starting with them.
+        "h": ["Harbour Logistics"],
     }
     for text, expected in searches.items():
         search_for(admin_page, text)
