@@ -44,6 +44,7 @@ from ..importing.apply import ApplyFailed, apply_run
 from ..importing.columns import COLUMN_BY_KEY
 from ..importing.custom_columns import CustomColumns, field_key_of, is_custom_key
 from ..importing.plan import COLUMN_OF_FIELD, VALUE_FIELDS
+from ..importing.report import annotated_rows
 from ..importing.results import ImportMode, RowResult, RowStatus
 from ..importing.store import (
     FILTERS,
@@ -51,7 +52,6 @@ from ..importing.store import (
     claim_for_apply,
     create_run,
     discard_run,
-    iter_rows,
     mark_stale_failed,
     page_rows,
     plan_run,
@@ -249,14 +249,13 @@ class ImportView(SecureView):
         run = create_run(
             session, mode=ImportMode(mode), file_name=file_name, file_size=len(data),
             ttl_seconds=int(self._config("IRIS_IMPORT_PREVIEW_TTL")),
-            user=current_user._get_current_object(), locale=locale,
+            user=current_user._get_current_object(), locale=locale, upload=data,
         )
         try:
             with jobs.working_on(run.id):
                 plan_run(session, run, data, jobs.read_options(),
                          row_limit=int(self._config("IRIS_IMPORT_BACKGROUND_ROWS")))
         except TooManyRowsForRequest:
-            run.upload = data
             run.worker = jobs.worker_id()
             session.commit()
             jobs.start_plan(current_app._get_current_object(), run.id, locale)
@@ -405,11 +404,11 @@ class ImportView(SecureView):
         run = self._run_or_404(run_id)
         if run.status not in (RunStatus.READY.value, RunStatus.APPLIED.value):
             abort(404)
-        rows = (
-            (row.raw, row.message_text, None)
-            for row in iter_rows(self.session, run.id, batch_size=jobs.read_options().batch_size)
-            if row.status is not RowStatus.MISSING
-        )
+        upload = self.session.scalar(select(ImportRun.upload).where(ImportRun.id == run.id))
+        if upload is None:  # purged with the plan's rows
+            abort(404)
+        rows = annotated_rows(self.session, run.id, upload, run.file_name, jobs.read_options(),
+                              header=run.header)
         out = io.BytesIO()
         write_annotated_xlsx(out, run.header, rows)
         return self._send(out, _download_name(run.file_name, "errors", "xlsx"), XLSX_MIME)

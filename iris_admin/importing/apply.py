@@ -1,10 +1,11 @@
-"""Apply a stored plan: bulk writes, all in ONE transaction.
+"""Apply a stored plan: set-based writes, all in ONE transaction.
 
 Either every change of the plan is kept and the run is recorded in the history, or
 nothing is (the transaction is rolled back, the run is marked failed with the reason).
-Writes are bulk statements per batch; ``search_text`` is set here with
-:func:`iris_admin.models.customers.build_search_text` because bulk statements bypass
-the ORM event that keeps it on single saves.
+The preview staged every new and changed customer in the customer table's own
+columns (``iris_import_change``, ``search_text`` included: bulk statements bypass the
+ORM event that keeps it on single saves), so the commit is an ``INSERT ... SELECT``, an
+``UPDATE ... FROM`` and one statement linking default payers, whatever the size.
 
 Two imports never interleave: the transaction starts with a write to the run (SQLite
 takes its database write lock there, PostgreSQL an advisory lock), and a plan made
@@ -20,35 +21,32 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    Column,
-    Integer,
-    MetaData,
-    Table,
+    JSON,
+    Boolean,
+    DateTime,
+    and_,
     bindparam,
+    case,
+    cast,
     delete,
     func,
     insert,
+    literal,
     select,
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..models import ImportRun, IrisBase, RunStatus
 from ..models.base import utcnow
 from ..models.customers import SEARCHABLE_FIELDS, build_search_text
-from .custom_columns import CUSTOM_VALUES, merge_custom_values
-from .plan import (
-    CUSTOMERS,
-    PHONE_DIGITS,
-    SEARCH_TEXT,
-    VALUE_FIELDS,
-    deletion_blockers,
-    national_of,
-)
-from .results import ImportMode, RowResult, RowStatus
-from .store import RUNS, finish_failed, iter_rows
+from .custom_columns import CUSTOM_VALUES
+from .plan import CUSTOMERS, FIELD_BITS, VALUE_FIELDS, deletion_blockers
+from .results import ImportMode, RowStatus
+from .store import CHANGES, RUNS, finish_failed, iter_rows
 
 log = logging.getLogger(__name__)
 
@@ -127,9 +125,9 @@ def _apply(session: Session, run_id: int, batch_size: int,
 
     total = sum(run.count(status.value) for status in
                 (RowStatus.NEW, RowStatus.UPDATE, RowStatus.DELETE))
-    state = _ApplyState(session, batch_size, now, progress, total)
-    state.insert_new(run_id)
-    state.update_existing(run_id)
+    state = _ApplyState(session, run, batch_size, now, progress, total)
+    state.insert_new()
+    state.update_existing()
     state.link_payers()
     if run.mode == ImportMode.DELETE.value:
         state.delete_listed(run_id)
@@ -152,179 +150,163 @@ def _lock(session: Session, run_id: int, now: Any) -> None:
 
 
 class _ApplyState:
-    def __init__(self, session: Session, batch_size: int, now: Any,
+    """The statements of one commit. New and updated customers come from the plan's
+    staged rows (``iris_import_change``) in a few set-based statements, so the work
+    happens inside the database whatever the number of rows."""
+
+    def __init__(self, session: Session, run: ImportRun, batch_size: int, now: Any,
                  progress: ApplyProgress | None, total: int) -> None:
         self.session = session
+        self.run_id = run.id
+        self.planned_from = run.created_at
+        self.planned = {status.value: run.count(status.value) for status in RowStatus}
         self.batch_size = batch_size
         self.now = now
         self.progress = progress
         self.total = total
         self.done = 0
         self.counts: Counter = Counter()
-        # seq of a new row -> id of the customer it became
-        self.new_ids: dict[int, int] = {}
-        # (customer id, or None with the seq of a new row, payer seq)
-        self.payer_links: list[tuple[int | None, int, int]] = []
-        self._next_id: int | None = None
-        self.staged = session.get_bind().dialect.name == "sqlite"
+        self.dialect = session.get_bind().dialect.name
+        self.id_offset: int | None = None
 
     def _advance(self, count: int) -> None:
         self.done += count
         if self.progress:
             self.progress(self.done, self.total)
 
-    def _batches(self, run_id: int, status: RowStatus):
-        batch: list[RowResult] = []
-        for row in iter_rows(self.session, run_id, (status.value,), self.batch_size):
-            batch.append(row)
-            if len(batch) >= self.batch_size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+    def _staged(self, kind: RowStatus) -> Any:
+        return and_(CHANGES.c.run_id == self.run_id, CHANGES.c.kind == kind.value)
 
     # -- new customers ------------------------------------------------------------------
-    def insert_new(self, run_id: int) -> None:
-        statement = insert(CUSTOMERS)
-        for batch in self._batches(run_id, RowStatus.NEW):
-            ids = self._reserve_ids(len(batch))
-            records = []
-            for row, customer_id in zip(batch, ids, strict=True):
-                values = {name: row.values.get(name) for name in VALUE_FIELDS}
-                values["search_text"] = (row.values.get(SEARCH_TEXT)
-                                         or build_search_text(values))
-                values[CUSTOM_VALUES] = row.values.get(CUSTOM_VALUES) or {}
-                values["created_at"] = values["updated_at"] = self.now
-                values["id"] = customer_id
-                records.append(values)
-                self.new_ids[row.seq] = customer_id
-                if row.payer_row is not None:
-                    self.payer_links.append((customer_id, row.seq, row.payer_row))
-            # One executemany per batch: explicit ids, so no RETURNING row by row.
-            if self.staged:
-                self._insert_staged(records)
-            else:
-                self.session.execute(statement, records)
-            self.counts[RowStatus.NEW.value] += len(batch)
-            self._advance(len(batch))
+    def insert_new(self) -> None:
+        self._assign_ids()
+        columns = ["id", *VALUE_FIELDS, "search_text", CUSTOM_VALUES, "notify_issue_updates",
+                   "created_at", "updated_at"]
+        rows = select(
+            self._new_id(CHANGES), *[CHANGES.c[name] for name in VALUE_FIELDS],
+            func.coalesce(CHANGES.c.search_text, ""), CHANGES.c[CUSTOM_VALUES],
+            literal(False, Boolean), literal(self.now, DateTime), literal(self.now, DateTime),
+        ).where(self._staged(RowStatus.NEW)).order_by(CHANGES.c.seq)
+        self.session.execute(insert(CUSTOMERS).from_select(columns, rows))
+        # (rowcount of INSERT ... SELECT is -1 with some drivers)
+        inserted = self.planned[RowStatus.NEW.value]
+        self.counts[RowStatus.NEW.value] += inserted
+        self._advance(inserted)
 
-    def _reserve_ids(self, count: int) -> list[int]:
-        """Ids for new customers, known before the insert (to link default payers).
+    def _new_id(self, staged: Any) -> Any:
+        """The id the customer of a staged new row gets (see ``_assign_ids``)."""
+        if self.id_offset is None:
+            return staged.c.customer_id
+        return staged.c.seq + self.id_offset
 
-        SQLite: the next rowids; safe because this transaction holds the write lock since
-        its first statement. PostgreSQL: taken from the id sequence, as a plain insert does.
+    def _assign_ids(self) -> None:
+        """Every new customer's id, known before the insert to link default payers.
+
+        PostgreSQL: taken from the id sequence, as a plain insert does. SQLite: the next
+        rowids, as the row's ``seq`` plus an offset (the ids of a file's update rows are
+        left unused); safe because this transaction holds the write lock since its
+        first statement.
         """
-        dialect = self.session.get_bind().dialect.name
-        if dialect == "postgresql":
-            return list(self.session.scalars(
-                text("SELECT nextval(pg_get_serial_sequence('iris_customer', 'id')) "
-                     "FROM generate_series(1, :count)"), {"count": count}
-            ))
-        if dialect != "sqlite":
+        if self.dialect == "postgresql":
+            self.session.execute(
+                update(CHANGES).where(self._staged(RowStatus.NEW)).values(
+                    customer_id=text("nextval(pg_get_serial_sequence('iris_customer', 'id'))")
+                )
+            )
+            return
+        if self.dialect != "sqlite":
             raise ApplyFailed(str(_l("Importing new customers needs SQLite or PostgreSQL.")))
-        if self._next_id is None:
-            self._next_id = (self.session.scalar(select(func.max(CUSTOMERS.c.id))) or 0) + 1
-        first = self._next_id
-        self._next_id += count
-        return list(range(first, first + count))
-
-    # -- SQLite: staged writes ----------------------------------------------------------
-    # The search index (FTS5, kept by triggers) flushes its pending terms at the end of
-    # every statement: 100,000 single-row inserts take 12 s where one INSERT ... SELECT
-    # of the same rows takes 2.5 s. So on SQLite each batch goes into a temporary table
-    # first and reaches iris_customer in one statement (the triggers still run, so the
-    # index stays in step exactly as with any other write).
-    def _stage(self, name: str, columns: list[str], key: str | None = None) -> Table:
-        stage_columns = [Column(key, Integer, primary_key=True)] if key else []
-        stage_columns += [Column(column, CUSTOMERS.c[column].type) for column in columns]
-        table = Table(name, MetaData(), *stage_columns, prefixes=["TEMPORARY"])
-        table.drop(self.session.connection(), checkfirst=True)
-        table.create(self.session.connection())
-        return table
-
-    def _insert_staged(self, records: list[dict[str, Any]]) -> None:
-        columns = list(records[0])
-        stage = self._stage("iris_stage_new_customer", columns)
-        self.session.execute(insert(stage), records)
-        self.session.execute(
-            insert(CUSTOMERS).from_select(columns, select(*[stage.c[c] for c in columns]))
-        )
-        stage.drop(self.session.connection())
-
-    def _update_staged(self, fields: tuple[str, ...], records: list[dict[str, Any]]) -> None:
-        stage = self._stage("iris_stage_changed_customer", list(fields), key="b_id")
-        self.session.execute(insert(stage), records)
-        self.session.execute(
-            update(CUSTOMERS)
-            .where(CUSTOMERS.c.id == stage.c.b_id)
-            .values({name: stage.c[name] for name in fields})
-        )
-        stage.drop(self.session.connection())
+        first_seq = self.session.scalar(
+            select(func.min(CHANGES.c.seq)).where(self._staged(RowStatus.NEW))
+        ) or 0
+        next_id = (self.session.scalar(select(func.max(CUSTOMERS.c.id))) or 0) + 1
+        self.id_offset = next_id - first_seq
 
     # -- changed customers --------------------------------------------------------------
-    def update_existing(self, run_id: int) -> None:
+    def update_existing(self) -> None:
+        staged = self._staged(RowStatus.UPDATE)
+        gone = self.session.execute(
+            select(CHANGES.c.name).outerjoin(CUSTOMERS, CUSTOMERS.c.id == CHANGES.c.customer_id)
+            .where(staged, CUSTOMERS.c.id.is_(None)).limit(1)
+        ).first()
+        if gone is not None:
+            raise ApplyFailed(str(_l(
+                "Customer %(name)s was deleted after the preview was made. Nothing was "
+                "imported. Upload the file again.", name=gone.name,
+            )))
+        # A customer edited since the preview keeps that edit (only changed fields are
+        # written), but its staged search text was made from the values read then.
+        edited = list(self.session.scalars(
+            select(CHANGES.c.customer_id)
+            .join(CUSTOMERS, CUSTOMERS.c.id == CHANGES.c.customer_id)
+            .where(staged, CUSTOMERS.c.updated_at >= self.planned_from)
+        ))
+        values: dict[str, Any] = {
+            name: case((CHANGES.c.changed.op("&")(FIELD_BITS[name]) != 0, CHANGES.c[name]),
+                       else_=CUSTOMERS.c[name])
+            for name in VALUE_FIELDS
+        }
+        values["search_text"] = func.coalesce(CHANGES.c.search_text, CUSTOMERS.c.search_text)
+        values[CUSTOM_VALUES] = case(
+            (CHANGES.c[CUSTOM_VALUES].is_(None), CUSTOMERS.c[CUSTOM_VALUES]),
+            else_=self._merged_custom_values(),
+        )
+        values["updated_at"] = literal(self.now, DateTime)
+        updated = self.session.execute(
+            update(CUSTOMERS).where(staged, CUSTOMERS.c.id == CHANGES.c.customer_id)
+            .values(values)
+        ).rowcount
+        for chunk in _chunks(edited, self.batch_size):
+            self._refresh_search_text(chunk)
+        self.counts[RowStatus.UPDATE.value] += updated
+        self._advance(updated)
+
+    def _merged_custom_values(self) -> Any:
+        """The stored custom values with the staged keys set (a JSON null removes one)."""
+        stored, staged = CUSTOMERS.c[CUSTOM_VALUES], CHANGES.c[CUSTOM_VALUES]
+        if self.dialect == "postgresql":
+            # Values are flat scalars, so stripping nulls removes exactly those keys.
+            merged = func.jsonb_strip_nulls(
+                func.coalesce(cast(stored, JSONB), cast(literal("{}"), JSONB)).op("||")(
+                    cast(staged, JSONB))
+            )
+            return cast(merged, JSON)
+        # RFC 7396 merge patch: the same rule.
+        return func.json_patch(func.coalesce(stored, "{}"), staged)
+
+    def _refresh_search_text(self, customer_ids: Sequence[int]) -> None:
         searchable = [CUSTOMERS.c[name] for name in SEARCHABLE_FIELDS]
-        for batch in self._batches(run_id, RowStatus.UPDATE):
-            ids = [row.customer_id for row in batch]
-            # Custom values are merged into the stored ones, read in the same query.
-            with_custom = any(CUSTOM_VALUES in row.values for row in batch)
-            custom = [CUSTOMERS.c.custom_values] if with_custom else []
-            current = {
-                record.id: record._mapping
-                for record in self.session.execute(
-                    select(CUSTOMERS.c.id, *searchable, *custom).where(CUSTOMERS.c.id.in_(ids))
-                )
-            }
-            groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-            for row in batch:
-                if row.customer_id not in current:
-                    raise ApplyFailed(str(_l(
-                        "Customer %(name)s was deleted after the preview was made. Nothing "
-                        "was imported. Upload the file again.", name=row.name,
-                    )))
-                changes = dict(row.values)
-                digits = changes.pop(PHONE_DIGITS, None) or {}
-                if row.payer_row is not None:
-                    changes.pop("default_payer_id", None)
-                    self.payer_links.append((row.customer_id, -1, row.payer_row))
-                if any(name in changes for name in SEARCHABLE_FIELDS):
-                    merged = {**dict(current[row.customer_id]), **changes}
-                    changes["search_text"] = build_search_text(
-                        merged, lambda phone, digits=digits: national_of(digits, phone))
-                if CUSTOM_VALUES in changes:
-                    changes[CUSTOM_VALUES] = merge_custom_values(
-                        current[row.customer_id][CUSTOM_VALUES], changes[CUSTOM_VALUES]
-                    )
-                changes["updated_at"] = self.now
-                key = tuple(sorted(changes))
-                groups.setdefault(key, []).append({"b_id": row.customer_id, **changes})
-            for fields, records in groups.items():
-                if self.staged:
-                    self._update_staged(fields, records)
-                    continue
-                statement = (
-                    update(CUSTOMERS)
-                    .where(CUSTOMERS.c.id == bindparam("b_id"))
-                    .values({name: bindparam(name) for name in fields})
-                )
-                self.session.execute(statement, records)
-            self.counts[RowStatus.UPDATE.value] += len(batch)
-            self._advance(len(batch))
+        records = [
+            {"b_id": record.id, "search_text": build_search_text(record._mapping)}
+            for record in self.session.execute(
+                select(CUSTOMERS.c.id, *searchable).where(CUSTOMERS.c.id.in_(customer_ids))
+            )
+        ]
+        if records:
+            self.session.execute(
+                update(CUSTOMERS).where(CUSTOMERS.c.id == bindparam("b_id"))
+                .values(search_text=bindparam("search_text")),
+                records,
+            )
 
     def link_payers(self) -> None:
-        """Default payers that are new customers of this file: known only after the insert."""
-        records = []
-        for customer_id, _seq, payer_seq in self.payer_links:
-            payer_id = self.new_ids.get(payer_seq)
-            if payer_id is None:
-                raise ApplyFailed(str(_l("A default payer of this file was not created.")))
-            records.append({"b_id": customer_id, "b_payer": payer_id})
-        statement = (
-            update(CUSTOMERS).where(CUSTOMERS.c.id == bindparam("b_id"))
-            .values(default_payer_id=bindparam("b_payer"))
+        """Default payers that are new customers of this file: their ids exist now."""
+        has_links = self.session.scalar(
+            select(CHANGES.c.seq).where(CHANGES.c.run_id == self.run_id,
+                                        CHANGES.c.payer_row.is_not(None)).limit(1)
         )
-        for start in range(0, len(records), self.batch_size):
-            self.session.execute(statement, records[start:start + self.batch_size])
+        if has_links is None:
+            return
+        payee, payer = CHANGES.alias("payee"), CHANGES.alias("payer")
+        self.session.execute(
+            update(CUSTOMERS)
+            .where(
+                payee.c.run_id == self.run_id, payee.c.payer_row.is_not(None),
+                CUSTOMERS.c.id == func.coalesce(payee.c.customer_id, self._new_id(payee)),
+                payer.c.run_id == self.run_id, payer.c.seq == payee.c.payer_row,
+            )
+            .values(default_payer_id=self._new_id(payer))
+        )
 
     # -- deleted customers ----------------------------------------------------------------
     def delete_listed(self, run_id: int) -> None:

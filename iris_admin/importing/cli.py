@@ -20,6 +20,7 @@ from ..cli import iris_cli
 from ..extension import iris_state
 from .apply import ApplyFailed, apply_run
 from .jobs import read_options
+from .report import annotated_rows
 from .results import ImportMode, RowStatus
 from .store import claim_for_apply, create_run, discard_run, iter_rows, plan_run
 from .template import export_customers, write_annotated_xlsx
@@ -62,6 +63,8 @@ def import_command(file: Path, mode: str, dry_run: bool, yes: bool, report: Path
     run = create_run(
         session, mode=import_mode, file_name=file.name, file_size=file.stat().st_size,
         ttl_seconds=int(current_app.config["IRIS_IMPORT_PREVIEW_TTL"]), source="cli",
+        # Kept for the errors file of the web history (too big a file is refused anyway).
+        upload=file.read_bytes() if file.stat().st_size <= options.max_bytes else None,
     )
     counter = _Counter("Reading")
     try:
@@ -83,7 +86,7 @@ def import_command(file: Path, mode: str, dry_run: bool, yes: bool, report: Path
                             options.batch_size))
     _print_row_problems(errors)
     if report is not None:
-        _write_report(session, run.id, run.header, report, options.batch_size)
+        _write_report(session, run.id, run.header, file, report, options)
         click.echo(f"Report written to {report}.")
     if import_mode is ImportMode.ALL and run.count("missing"):
         click.echo(f"{run.count('missing'):,} customer(s) are in the system but not in the "
@@ -152,23 +155,12 @@ def _print_row_problems(rows: list[Any]) -> None:
         click.echo(f"... and {len(rows) - MAX_ERRORS_SHOWN:,} more rows; see --report.")
 
 
-def _write_report(session: Any, run_id: int, header: list[Any], path: Path,
-                  batch_size: int) -> None:
-    def rows() -> Iterator[tuple[list[Any], str, str | None]]:
-        for row in iter_rows(session, run_id, batch_size=batch_size):
-            if row.status is RowStatus.MISSING:
-                raw = [None] * len(header)
-                for position, name in enumerate(header):
-                    if name and name.strip().lower() == "code":
-                        raw[position] = row.code
-                    elif name and name.strip().lower() in ("name", "naam"):
-                        raw[position] = row.name
-                yield raw, "not in the file", row.status.value
-            else:
-                yield row.raw, row.message_text, row.status.value
-
+def _write_report(session: Any, run_id: int, header: list[Any], file: Path, path: Path,
+                  options: Any) -> None:
+    rows = annotated_rows(session, run_id, file, file.name, options, header=header,
+                          with_status=True)
     with open(path, "wb") as out:
-        write_annotated_xlsx(out, header, rows(), with_status=True)
+        write_annotated_xlsx(out, header, rows, with_status=True)
 
 
 @iris_cli.command("export")

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from ..customers import display_name
 from ..models import Customer, CustomerStatus, Issue
-from ..models.customers import build_search_text
+from ..models.customers import SEARCHABLE_FIELDS, build_search_text
 from ..validation import InvalidValue, code_key, national_digits, normalise_code
 from .columns import (
     COLUMN_BY_KEY,
@@ -42,7 +42,6 @@ from .columns import (
     clean_email,
     clean_phone,
     clean_plain,
-    json_cell,
     match_headers,
     parse_bool,
 )
@@ -61,10 +60,12 @@ COLUMN_OF_FIELD = {value: key for key, value in FIELD_OF_COLUMN.items()}
 _EXISTING_COLUMNS = [CUSTOMERS.c.id] + [CUSTOMERS.c[name] for name in VALUE_FIELDS]
 _PLAIN_FIELDS = ("street", "postal_code", "city")
 
-# Extra keys in a plan row's values: the search text of a new customer, and the
-# national digits of changed phone numbers (for the search text of an update).
+# Extra keys of a plan row's staged values (see ``models.ImportChange``).
 SEARCH_TEXT = "search_text"
-PHONE_DIGITS = "phone_digits"
+PAYER_LABEL = "payer_label"
+CHANGED = "changed"
+FIELD_BITS = {name: 1 << position for position, name in enumerate(VALUE_FIELDS)}
+ALL_FIELDS = sum(FIELD_BITS.values())
 
 ProgressCallback = Callable[[int, "int | None"], None]
 
@@ -284,10 +285,7 @@ class Planner:
 
     def _read_row(self, number: int, cells: list[Any]) -> _FileRow:
         assert self.match is not None
-        result = RowResult(
-            seq=self._next_seq(), row_number=number, status=RowStatus.UNCHANGED,
-            raw=[json_cell(value) for value in cells],
-        )
+        result = RowResult(seq=self._next_seq(), row_number=number, status=RowStatus.UNCHANGED)
         text: dict[str, str | None] = {}
         for key, position in self.fixed_positions:
             text[key] = cell_text(cells[position] if position < len(cells) else None,
@@ -549,20 +547,27 @@ class Planner:
         if result.status is RowStatus.ERROR:
             result.values = {}
             return
-        custom_values, custom_changes = self.custom.diff(
-            row.custom_new, old.get(CUSTOM_VALUES) if old else None
-        )
+        old_custom = old.get(CUSTOM_VALUES) if old else None
+        custom_values, custom_changes = self.custom.diff(row.custom_new, old_custom)
+
+        def national(phone: str) -> str | None:
+            return national_of(row.phone_digits, phone)
+
         if old is None:
             result.status = RowStatus.NEW
             result.values = {name: new[name] for name in VALUE_FIELDS}
-            # Known now from the checks above; the commit need not parse phones again.
-            result.values[SEARCH_TEXT] = build_search_text(
-                result.values, lambda phone: national_of(row.phone_digits, phone))
             if payer_label:
                 result.values["default_payer_label"] = payer_label
             if custom_values:
                 result.values[CUSTOM_VALUES] = custom_values
                 result.changes = custom_changes
+            result.staged = {
+                **{name: new[name] for name in VALUE_FIELDS},
+                SEARCH_TEXT: build_search_text(new, national),
+                CUSTOM_VALUES: custom_values or {},
+                PAYER_LABEL: payer_label,
+                CHANGED: ALL_FIELDS,
+            }
             return
         changed = {name: new[name] for name in VALUE_FIELDS if new[name] != old[name]}
         if result.payer_row is not None:
@@ -572,10 +577,6 @@ class Planner:
             return
         result.status = RowStatus.UPDATE
         result.values = dict(changed)
-        digits = {changed[key]: row.phone_digits[changed[key]] for key in ("telephone", "mobile")
-                  if changed.get(key) in row.phone_digits}
-        if digits:
-            result.values[PHONE_DIGITS] = digits
         result.changes = {
             name: (self._display(name, old[name]), self._display(name, new[name]))
             for name in changed
@@ -587,6 +588,14 @@ class Planner:
         if custom_values:
             result.values[CUSTOM_VALUES] = custom_values
             result.changes.update(custom_changes)
+        result.staged = {
+            **{name: new[name] for name in VALUE_FIELDS},
+            CHANGED: sum(FIELD_BITS[name] for name in changed),
+            SEARCH_TEXT: (build_search_text(new, national)
+                          if any(name in changed for name in SEARCHABLE_FIELDS) else None),
+            CUSTOM_VALUES: custom_values or None,
+            PAYER_LABEL: payer_label,
+        }
 
     def _display(self, name: str, value: Any) -> Any:
         if name == "is_business":

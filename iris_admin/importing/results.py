@@ -74,7 +74,7 @@ class RowResult:
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     payer_row: int | None = None
     messages: list[RowMessage] = field(default_factory=list)
-    raw: list[Any] = field(default_factory=list)
+    staged: dict[str, Any] | None = None
 
     def error(self, message: str, column: str | None = None, value: Any = None) -> None:
         self.status = RowStatus.ERROR

@@ -18,18 +18,19 @@ from datetime import datetime, timedelta
 from typing import IO, Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..models import ImportRow, ImportRun, RunStatus, User
+from ..models import ImportChange, ImportRow, ImportRun, RunStatus, User
 from ..models.base import utcnow
-from .plan import FileRefused, Planner, PlanSettings
+from .plan import VALUE_FIELDS, FileRefused, Planner, PlanSettings
 from .results import ImportMode, ImportResult, RowMessage, RowResult, RowStatus
 
 log = logging.getLogger(__name__)
 
 ROWS = ImportRow.__table__
 RUNS = ImportRun.__table__
+CHANGES = ImportChange.__table__
 
 # Which statuses each filter of the preview table shows.
 FILTERS: dict[str, tuple[str, ...]] = {
@@ -64,17 +65,15 @@ class ReadOptions:
 
 # -- rows <-> records -------------------------------------------------------------------
 def row_record(run_id: int, row: RowResult) -> dict[str, Any]:
+    """The ``iris_import_row`` record: what the preview shows. What the commit writes
+    is the row's ``staged`` customer, in ``iris_import_change`` (see ``change_record``)."""
     data: dict[str, Any] = {}
-    if row.values:
-        data["values"] = row.values
     if row.changes:
         data["changes"] = {key: list(pair) for key, pair in row.changes.items()}
     if row.payer_row is not None:
         data["payer_row"] = row.payer_row
     if row.messages:
         data["messages"] = [message.as_dict() for message in row.messages]
-    if row.raw:
-        data["raw"] = row.raw
     return {
         "run_id": run_id,
         "seq": row.seq,
@@ -87,20 +86,49 @@ def row_record(run_id: int, row: RowResult) -> dict[str, Any]:
     }
 
 
+def change_record(run_id: int, row: RowResult) -> dict[str, Any]:
+    assert row.staged is not None
+    return {
+        **row.staged,
+        "run_id": run_id,
+        "seq": row.seq,
+        "kind": row.status.value,
+        "customer_id": row.customer_id,
+        "payer_row": row.payer_row,
+    }
+
+
+# The staged customer of a new row, read with its plan row: shown in the preview.
+_NEW_VALUE_COLUMNS = [CHANGES.c[name] for name in VALUE_FIELDS] + [CHANGES.c.payer_label]
+
+
+def _with_new_values(query: Select) -> Select:
+    return query.add_columns(*_NEW_VALUE_COLUMNS).outerjoin(
+        CHANGES, and_(CHANGES.c.run_id == ROWS.c.run_id, CHANGES.c.seq == ROWS.c.seq,
+                      ROWS.c.status == RowStatus.NEW.value)
+    )
+
+
 def record_row(record: Any) -> RowResult:
     data = record.data or {}
+    status = RowStatus(record.status)
+    values: dict[str, Any] = {}
+    mapping = record._mapping
+    if status is RowStatus.NEW and "payer_label" in mapping:
+        values = {name: mapping[CHANGES.c[name]] for name in VALUE_FIELDS}
+        if mapping["payer_label"]:
+            values["default_payer_label"] = mapping["payer_label"]
     return RowResult(
         seq=record.seq,
         row_number=record.row_number,
-        status=RowStatus(record.status),
+        status=status,
         customer_id=record.customer_id,
         code=record.code,
         name=record.name,
-        values=data.get("values", {}),
+        values=values,
         changes={key: tuple(pair) for key, pair in data.get("changes", {}).items()},
         payer_row=data.get("payer_row"),
         messages=[RowMessage.from_dict(item) for item in data.get("messages", [])],
-        raw=data.get("raw", []),
     )
 
 
@@ -112,10 +140,15 @@ class RunSink:
         self.run_id = run_id
 
     def write(self, rows: list[RowResult]) -> None:
-        if rows:
-            self.session.execute(insert(ROWS), [row_record(self.run_id, row) for row in rows])
+        if not rows:
+            return
+        self.session.execute(insert(ROWS), [row_record(self.run_id, row) for row in rows])
+        changes = [change_record(self.run_id, row) for row in rows if row.staged is not None]
+        if changes:
+            self.session.execute(insert(CHANGES), changes)
 
     def patch(self, rows: list[RowResult]) -> None:
+        """Rows whose status changed after they were written (mode delete only)."""
         if not rows:
             return
         statement = (
@@ -279,7 +312,6 @@ def plan_run(
             columns=columns,
             planned_at=now,
             finished_at=None,
-            upload=None,
             progress_done=result.rows,
             progress_total=result.rows,
             heartbeat_at=now,
@@ -305,6 +337,7 @@ def finish_failed(session: Session, run_id: int, message: str, *, file_error: bo
 
 def clear_rows(session: Session, run_id: int) -> None:
     session.execute(delete(ROWS).where(ROWS.c.run_id == run_id))
+    session.execute(delete(CHANGES).where(CHANGES.c.run_id == run_id))
 
 
 def discard_run(session: Session, run: ImportRun) -> bool:
@@ -346,7 +379,7 @@ def claim_for_apply(session: Session, run: ImportRun) -> str | None:
 def expire_run(session: Session, run: ImportRun) -> None:
     session.execute(
         update(RUNS).where(RUNS.c.id == run.id, RUNS.c.status == RunStatus.READY.value)
-        .values(status=RunStatus.EXPIRED.value, finished_at=utcnow())
+        .values(status=RunStatus.EXPIRED.value, finished_at=utcnow(), upload=None)
     )
     clear_rows(session, run.id)
     session.commit()
@@ -377,6 +410,8 @@ def purge_old(session: Session, *, keep_days: int, now: datetime | None = None) 
             .values(status=RunStatus.EXPIRED.value, finished_at=now)
         )
         session.execute(delete(ROWS).where(ROWS.c.run_id.in_(expired)))
+        session.execute(delete(CHANGES).where(CHANGES.c.run_id.in_(expired)))
+        session.execute(update(RUNS).where(RUNS.c.id.in_(expired)).values(upload=None))
     old = session.scalars(
         select(RUNS.c.id).where(
             RUNS.c.status.in_((RunStatus.APPLIED.value, RunStatus.FAILED.value,
@@ -386,6 +421,8 @@ def purge_old(session: Session, *, keep_days: int, now: datetime | None = None) 
     ).all()
     if old:
         session.execute(delete(ROWS).where(ROWS.c.run_id.in_(old)))
+        session.execute(delete(CHANGES).where(CHANGES.c.run_id.in_(old)))
+        session.execute(update(RUNS).where(RUNS.c.id.in_(old)).values(upload=None))
     session.commit()
 
 
@@ -444,7 +481,7 @@ def count_rows(session: Session, run_id: int, statuses: tuple[str, ...]) -> int:
 
 def page_rows(session: Session, run_id: int, statuses: tuple[str, ...], *, page: int,
               per_page: int) -> list[RowResult]:
-    query = (
+    query = _with_new_values(
         select(ROWS).where(ROWS.c.run_id == run_id, ROWS.c.status.in_(statuses))
         .order_by(ROWS.c.seq).limit(per_page).offset(max(page, 0) * per_page)
     )
@@ -452,13 +489,15 @@ def page_rows(session: Session, run_id: int, statuses: tuple[str, ...], *, page:
 
 
 def iter_rows(session: Session, run_id: int, statuses: tuple[str, ...] | None = None,
-              batch_size: int = 1000) -> Iterator[RowResult]:
+              batch_size: int = 1000, *, with_values: bool = False) -> Iterator[RowResult]:
     """Every row of a run in file order, read in batches (keyset, not OFFSET)."""
     last = -1
     while True:
         query = select(ROWS).where(ROWS.c.run_id == run_id, ROWS.c.seq > last)
         if statuses is not None:
             query = query.where(ROWS.c.status.in_(statuses))
+        if with_values:
+            query = _with_new_values(query)
         records = session.execute(query.order_by(ROWS.c.seq).limit(batch_size)).all()
         if not records:
             return

@@ -4,7 +4,7 @@ from .accounts import AccessLevel, CustomerUser, Role, User
 from .base import IrisBase
 from .customers import Contact, Customer, CustomerStatus, InvoiceAddress
 from .issues import Issue, IssuePriority, IssueStatus
-from .imports import ImportRow, ImportRun, RunStatus  # noqa: F401
+from .imports import ImportChange, ImportRow, ImportRun, RunStatus  # noqa: F401
 from .replies import IssueReply, IssueStatusChange
 from .custom_fields import CustomField, FieldType  # noqa: F401
 from .messages import Channel, Message, MessageKind, MessageStatus  # noqa: F401

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -77,7 +78,8 @@ class ImportRun(TimestampMixin, IrisBase):
     columns: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     message: Mapped[str | None] = mapped_column(Text)
 
-    # The uploaded bytes, kept only until the background preview has read them.
+    # The uploaded bytes: read by a background preview, and again for the errors file
+    # (the plan does not copy every cell); dropped with the plan rows by the purge.
     upload: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
 
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -121,3 +123,49 @@ class ImportRow(IrisBase):
         UniqueConstraint("run_id", "seq"),
         Index("ix_iris_import_row_status", "run_id", "status", "seq"),
     )
+
+
+class ImportChange(IrisBase):
+    """A customer as a confirmed plan will write it: one per new or updated row.
+
+    Stored by the preview in the customer table's own columns (the search text and
+    merged custom values included), so the commit is a few ``INSERT ... SELECT`` /
+    ``UPDATE ... FROM`` statements inside the database instead of Python per row.
+    """
+
+    __tablename__ = "iris_import_change"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("iris_import_run.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # new | update
+    # The customer updated; for a new one, the id it gets (assigned by the commit).
+    customer_id: Mapped[int | None] = mapped_column(Integer)
+    # A default payer that is a new customer of the same file: its row's seq.
+    payer_row: Mapped[int | None] = mapped_column(Integer)
+    payer_label: Mapped[str | None] = mapped_column(Text)
+    # An update writes only the fields it changes (bit i: ``VALUE_FIELDS[i]``), so an
+    # edit made after the preview to another field is kept.
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    code: Mapped[str | None] = mapped_column(String(50))
+    name: Mapped[str | None] = mapped_column(String(200))
+    is_business: Mapped[bool | None] = mapped_column(Boolean)
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    street: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    city: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(2))
+    email: Mapped[str | None] = mapped_column(String(254))
+    telephone: Mapped[str | None] = mapped_column(String(40))
+    mobile: Mapped[str | None] = mapped_column(String(40))
+    default_payer_id: Mapped[int | None] = mapped_column(Integer)
+    status_id: Mapped[int | None] = mapped_column(Integer)
+    # Update: NULL when no searchable field changes.
+    search_text: Mapped[str | None] = mapped_column(Text)
+    # New: all values. Update: only the changed keys (null removes one), merged into
+    # the stored ones by the commit; NULL when none changes.
+    custom_values: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+    __table_args__ = (Index("ix_iris_import_change_kind", "run_id", "kind", "seq"),)
