@@ -32,6 +32,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     text,
     update,
@@ -49,6 +50,8 @@ from .results import ImportMode, RowStatus
 from .store import CHANGES, RUNS, finish_failed, iter_rows
 
 log = logging.getLogger(__name__)
+
+_NEXT_CUSTOMER_ID = text("nextval(pg_get_serial_sequence('iris_customer', 'id'))")
 
 # Any constant works; it only has to be the same for every import.
 _ADVISORY_LOCK_KEY = 0x1815_2026
@@ -183,7 +186,7 @@ class _ApplyState:
         columns = ["id", *VALUE_FIELDS, "search_text", CUSTOM_VALUES, "notify_issue_updates",
                    "created_at", "updated_at"]
         rows = select(
-            self._new_id(CHANGES), *[CHANGES.c[name] for name in VALUE_FIELDS],
+            self._new_id(CHANGES, inserting=True), *[CHANGES.c[name] for name in VALUE_FIELDS],
             func.coalesce(CHANGES.c.search_text, ""), CHANGES.c[CUSTOM_VALUES],
             literal(False, Boolean), literal(self.now, DateTime), literal(self.now, DateTime),
         ).where(self._staged(RowStatus.NEW)).order_by(CHANGES.c.seq)
@@ -193,11 +196,13 @@ class _ApplyState:
         self.counts[RowStatus.NEW.value] += inserted
         self._advance(inserted)
 
-    def _new_id(self, staged: Any) -> Any:
+    def _new_id(self, staged: Any, *, inserting: bool = False) -> Any:
         """The id the customer of a staged new row gets (see ``_assign_ids``)."""
-        if self.id_offset is None:
-            return staged.c.customer_id
-        return staged.c.seq + self.id_offset
+        if self.id_offset is not None:
+            return staged.c.seq + self.id_offset
+        if inserting:
+            return func.coalesce(staged.c.customer_id, _NEXT_CUSTOMER_ID)
+        return staged.c.customer_id
 
     def _assign_ids(self) -> None:
         """Every new customer's id, known before the insert to link default payers.
@@ -208,10 +213,17 @@ class _ApplyState:
         first statement.
         """
         if self.dialect == "postgresql":
+            # Only payers and payees of new payers need their id before the insert;
+            # the insert numbers the others itself (updating every staged row first
+            # would cost as much as the insert).
+            payer_rows = select(CHANGES.c.payer_row).where(
+                CHANGES.c.run_id == self.run_id, CHANGES.c.payer_row.is_not(None)
+            )
             self.session.execute(
-                update(CHANGES).where(self._staged(RowStatus.NEW)).values(
-                    customer_id=text("nextval(pg_get_serial_sequence('iris_customer', 'id'))")
-                )
+                update(CHANGES)
+                .where(self._staged(RowStatus.NEW),
+                       or_(CHANGES.c.payer_row.is_not(None), CHANGES.c.seq.in_(payer_rows)))
+                .values(customer_id=_NEXT_CUSTOMER_ID)
             )
             return
         if self.dialect != "sqlite":

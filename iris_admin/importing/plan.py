@@ -41,7 +41,6 @@ from .columns import (
     clean_country,
     clean_email,
     clean_phone,
-    clean_plain,
     match_headers,
     parse_bool,
 )
@@ -59,6 +58,9 @@ FIELD_OF_COLUMN = {"default_payer": "default_payer_id", "status": "status_id"}
 COLUMN_OF_FIELD = {value: key for key, value in FIELD_OF_COLUMN.items()}
 _EXISTING_COLUMNS = [CUSTOMERS.c.id] + [CUSTOMERS.c[name] for name in VALUE_FIELDS]
 _PLAIN_FIELDS = ("street", "postal_code", "city")
+_MAX_LENGTH = {key: COLUMN_BY_KEY[key].max_length or 10**9 for key in (
+    *_PLAIN_FIELDS, "name", "first_name", "last_name", "email", "telephone", "mobile")}
+_ABSENT = object()
 
 # Extra keys of a plan row's staged values (see ``models.ImportChange``).
 SEARCH_TEXT = "search_text"
@@ -198,6 +200,9 @@ class Planner:
         self.custom_positions: list[Any] = []
         self.fixed_positions: list[tuple[str, int]] = []
         self.existing_columns = _EXISTING_COLUMNS
+        self.present_plain: list[str] = []
+        self.present_contacts: list[str] = []
+        self.countries: dict[str | None, Any] = {}
 
     # -- entry point ------------------------------------------------------------------
     def run(
@@ -213,6 +218,10 @@ class Planner:
         self.match = match_headers(header, self.mode, self.custom)
         self.fixed_positions = [(key, position) for key, position in self.match.columns.items()
                                 if not is_custom_key(key)]
+        self.present_plain = [key for key in _PLAIN_FIELDS + ("name", "first_name", "last_name")
+                              if key in self.match.columns]
+        self.present_contacts = [key for key in ("email", "telephone", "mobile")
+                                 if key in self.match.columns]
         if self.mode is not ImportMode.DELETE:
             self.custom_positions = self.custom.positions(self.match.columns)
         if self.custom_positions:
@@ -287,9 +296,15 @@ class Planner:
         assert self.match is not None
         result = RowResult(seq=self._next_seq(), row_number=number, status=RowStatus.UNCHANGED)
         text: dict[str, str | None] = {}
+        width = len(cells)
+        from_csv = self.from_csv
         for key, position in self.fixed_positions:
-            text[key] = cell_text(cells[position] if position < len(cells) else None,
-                                  from_csv=self.from_csv)
+            value = cells[position] if position < width else None
+            # Nearly every cell is text: inline, without a call (100,000 rows x 14).
+            if type(value) is str and not (from_csv and value[:1] == "'"):
+                text[key] = value.strip() or None
+            else:
+                text[key] = cell_text(value, from_csv=from_csv)
         row = _FileRow(result=result, text=text)
         if self.custom_positions:
             row.custom_cells = self.custom.read_cells(cells, self.custom_positions,
@@ -417,6 +432,26 @@ class Planner:
             result.name = row.existing["name"]
             self.delete_candidates[customer_id] = result
 
+    def _fail_length(self, row: _FileRow, key: str, value: str, shown: Any) -> None:
+        try:
+            check_length(key, value)
+        except InvalidValue as exc:
+            self.fail(row, str(exc), key, shown)
+
+    def _country(self, text: str | None) -> str | None:
+        """Country names repeat on every row: each one is looked up once per import."""
+        try:
+            found = self.countries[text]
+        except KeyError:
+            try:
+                found = clean_country(text)
+            except InvalidValue as exc:
+                found = exc
+            self.countries[text] = found
+        if isinstance(found, InvalidValue):
+            raise found
+        return found
+
     def fail(self, row: _FileRow, message: str, column: str | None = None,
              value: Any = None) -> None:
         row.result.error(message, _label(column) if column else None, value)
@@ -436,30 +471,40 @@ class Planner:
         if row.code is not None or old is None:
             new["code"] = row.code
 
-        def clean(key: str, cleaner: Callable[[str | None], Any]) -> None:
-            if key not in text:
-                return
+        # The cell texts are trimmed already (see _read_row). A value as stored (and
+        # checked) before is not cleaned again.
+        for key in self.present_plain:
             value = text[key]
             if old is not None and value is not None and value == old.get(key):
-                return  # as stored (and checked) before: nothing to clean
+                continue
+            if value is not None and len(value) > _MAX_LENGTH[key]:
+                self._fail_length(row, key, value, value)
+            else:
+                new[key] = value
+        country = text.get("country", _ABSENT)
+        if country is not _ABSENT and not (old is not None and country is not None
+                                           and country == old.get("country")):
             try:
-                new[key] = cleaner(value)
+                new["country"] = self._country(country)
+            except InvalidValue as exc:
+                self.fail(row, str(exc), "country", country)
+        region = self.settings.default_region
+        for key in self.present_contacts:
+            value = text[key]
+            if old is not None and value is not None and value == old.get(key):
+                continue
+            try:
+                if key == "email":
+                    cleaned = clean_email(value)
+                else:
+                    cleaned = clean_phone(value, region, row.phone_digits)
             except InvalidValue as exc:
                 self.fail(row, str(exc), key, value)
-
-        for key in _PLAIN_FIELDS + ("name", "first_name", "last_name"):
-            clean(key, lambda value, key=key: clean_plain(key, value))
-        clean("country", clean_country)
-        clean("email", clean_email)
-        region = self.settings.default_region
-        clean("telephone", lambda value: clean_phone(value, region, row.phone_digits))
-        clean("mobile", lambda value: clean_phone(value, region, row.phone_digits))
-        for key in ("email", "telephone", "mobile"):
-            if key in text and new.get(key) is not None:
-                try:
-                    check_length(key, new[key])
-                except InvalidValue as exc:
-                    self.fail(row, str(exc), key, text[key])
+                continue
+            if cleaned is not None and len(cleaned) > _MAX_LENGTH[key]:
+                self._fail_length(row, key, cleaned, value)
+            else:
+                new[key] = cleaned
 
         if "is_business" in text:
             try:

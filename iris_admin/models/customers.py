@@ -129,6 +129,10 @@ class Customer(TimestampMixin, IrisBase):
 SEARCHABLE_FIELDS = ("name", "code", "email", "telephone", "mobile", "street", "postal_code", "city")
 
 
+_PHONE_FIELDS = frozenset(("telephone", "mobile"))
+_NON_DIGITS = re.compile(r"\D")
+
+
 def build_search_text(
     values: dict[str, Any], national: Callable[[str], str | None] = national_digits
 ) -> str:
@@ -138,21 +142,22 @@ def build_search_text(
     (31612345678) and national (0612345678) form, so any of them finds the customer.
     """
     parts: list[str] = []
+    append = parts.append
     for field in SEARCHABLE_FIELDS:
         value = values.get(field)
         if not value:
             continue
         text = str(value).strip().lower()
-        parts.append(text)
-        if field in ("telephone", "mobile"):
-            digits = re.sub(r"\D", "", text)
+        append(text)
+        if field in _PHONE_FIELDS:
+            digits = _NON_DIGITS.sub("", text)
             if digits:
-                parts.append(digits)
+                append(digits)
                 national_form = national(str(value))
                 if national_form and national_form != digits:
-                    parts.append(national_form)
-        if field == "postal_code":
-            parts.append(text.replace(" ", ""))
+                    append(national_form)
+        elif field == "postal_code":
+            append(text.replace(" ", ""))
     return " | ".join(parts)
 
 
