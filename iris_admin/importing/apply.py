@@ -128,7 +128,9 @@ def _apply(session: Session, run_id: int, batch_size: int,
 
     total = sum(run.count(status.value) for status in
                 (RowStatus.NEW, RowStatus.UPDATE, RowStatus.DELETE))
-    state = _ApplyState(session, run, batch_size, now, progress, total)
+    state = _ApplyState(session, run, batch_size, now,
+                        _ProgressBeside(session, run_id, progress), total)
+    state.progress(0, total)
     state.insert_new()
     state.update_existing()
     state.link_payers()
@@ -148,8 +150,43 @@ def _apply(session: Session, run_id: int, batch_size: int,
 def _lock(session: Session, run_id: int, now: Any) -> None:
     """Serialise imports: the first statement of the transaction takes the write lock."""
     if session.get_bind().dialect.name == "postgresql":
+        # The run's row stays unlocked, so the progress can be written beside the
+        # transaction (see _ProgressBeside).
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+        return
     session.execute(update(RUNS).where(RUNS.c.id == run_id).values(heartbeat_at=now))
+
+
+class _ProgressBeside:
+    """The commit's progress, stored where every worker sees it while the commit runs.
+
+    PostgreSQL: through a second connection in autocommit mode, on the run's row (the
+    commit's transaction does not touch that row before its last statement). SQLite
+    allows one writer at a time and the commit is it, so there the figures reach the
+    database with the commit; until then only the process running it has them.
+    """
+
+    def __init__(self, session: Session, run_id: int, report: ApplyProgress | None) -> None:
+        self.run_id = run_id
+        self.report = report
+        self.engine = session.get_bind() if session.get_bind().dialect.name == "postgresql" \
+            else None
+
+    def __call__(self, done: int, total: int) -> None:
+        self._store(done, total)
+        if self.report:
+            self.report(done, total)
+
+    def _store(self, done: int, total: int) -> None:
+        if self.engine is None:
+            return
+        try:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as beside:
+                beside.execute(update(RUNS).where(RUNS.c.id == self.run_id).values(
+                    progress_done=done, progress_total=total, heartbeat_at=utcnow()))
+        except SQLAlchemyError:
+            log.warning("Could not store the progress of import run %s", self.run_id,
+                        exc_info=True)
 
 
 class _ApplyState:

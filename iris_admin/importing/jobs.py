@@ -8,9 +8,10 @@ The thread catches every error and marks the run failed; a process that dies is
 noticed by :func:`store.mark_stale_failed` (its pid is gone or it stopped reporting),
 and the database has already rolled its open transaction back.
 
-During the commit, the single transaction holds SQLite's write lock, so the progress
-of that phase cannot be committed before the end. The worker running it keeps the
-live figures in memory (shown by that worker); others show "applying".
+During the commit, PostgreSQL gets the progress through a second connection, beside
+the commit's transaction, so every worker shows it. SQLite allows one writer, the
+commit itself, so there the figures reach the database when the commit ends; until
+then the process running it shows them from memory and other workers "applying".
 """
 
 from __future__ import annotations

@@ -106,3 +106,49 @@ def test_failed_log_ins_counted_on_one_instance_lock_the_other(instances) -> Non
     assert log_in(on_second) == 429
     assert log_in(on_first) == 429
     assert on_first.get("/admin/customer/").status_code == 302  # still not logged in
+
+
+def test_the_progress_of_a_commit_shows_on_the_other_instance(instances) -> None:
+    """While one instance commits an import, the other shows how far it is.
+
+    PostgreSQL: the figures are stored beside the commit's transaction, so the other
+    instance reads them as they come. SQLite allows one writer, the commit, so the
+    other instance sees "being applied" and the figures once the commit ends.
+    """
+    from iris_admin.importing.apply import apply_run
+    from iris_admin.importing.jobs import read_options, working_on
+    from iris_admin.importing.results import ImportMode
+    from iris_admin.importing.store import claim_for_apply, create_run, plan_run
+    from tests.conftest import BACKEND
+    from tests.factories import make_customer
+
+    first, second = instances
+    on_second = second.test_client()
+    assert log_in(on_second) == 302
+    with first.app_context():
+        session = db_session()
+        make_customer("Old", code="C0")
+        data = xlsx_bytes([row(code="C0", name="Old", city="Delft")]
+                          + [row(code=f"N{n}", name=f"New {n}") for n in range(5)])
+        run = create_run(session, mode=ImportMode.ADD, file_name="c.xlsx", file_size=len(data),
+                         ttl_seconds=600, upload=data)
+        plan_run(session, run, data, read_options())
+        assert claim_for_apply(session, run) is None
+        run_id = run.id
+        seen: list[tuple[int, int | None, str]] = []
+
+        def look_from_second(done: int, total: int) -> None:
+            progress = on_second.get(f"/admin/import/{run_id}/progress").get_json()
+            seen.append((progress["done"], progress["total"], progress["status"]))
+
+        with working_on(run_id):  # as the confirming request does
+            apply_run(session, run_id, progress=look_from_second)
+
+    assert [status for _done, _total, status in seen] == ["applying"] * len(seen)
+    if BACKEND == "postgresql":
+        # Start, the 5 new customers inserted, then the update: each seen at once.
+        assert [(done, total) for done, total, _status in seen] == [(0, 6), (5, 6), (6, 6)]
+    else:
+        assert {done for done, _total, _status in seen} == {0}
+    final = on_second.get(f"/admin/import/{run_id}/progress").get_json()
+    assert (final["done"], final["total"], final["status"]) == (6, 6, "applied")
