@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -134,16 +134,25 @@ _NON_DIGITS = re.compile(r"\D")
 
 
 def build_search_text(
-    values: dict[str, Any], national: Callable[[str], str | None] = national_digits
+    values: Mapping[str, Any], national: Callable[[str], str | None] = national_digits
 ) -> str:
     """The lower-cased haystack for one customer, from a mapping of field values.
 
     Phone numbers are added as typed and as bare digits, in both international
     (31612345678) and national (0612345678) form, so any of them finds the customer.
     """
+    return SEARCH_TEXT_SEPARATOR.join(search_text_parts(values, SEARCHABLE_FIELDS, national))
+
+
+SEARCH_TEXT_SEPARATOR = " | "
+
+
+def search_text_parts(values: Mapping[str, Any], fields: Iterable[str],
+                      national: Callable[[str], str | None] = national_digits) -> list[str]:
+    """The pieces of the search text for ``fields`` (in that order), to be joined."""
     parts: list[str] = []
     append = parts.append
-    for field in SEARCHABLE_FIELDS:
+    for field in fields:
         value = values.get(field)
         if not value:
             continue
@@ -158,7 +167,7 @@ def build_search_text(
                     append(national_form)
         elif field == "postal_code":
             append(text.replace(" ", ""))
-    return " | ".join(parts)
+    return parts
 
 
 @event.listens_for(Customer, "before_insert")

@@ -1,0 +1,95 @@
+"""The normalising step of an import: the per-row work that needs nothing but the row.
+
+Reading a row's cells as text and checking its country, e-mail address and phone
+numbers is most of the CPU time of a big preview (a phone number alone takes ~17 µs),
+and none of it depends on the database or on other rows: :func:`clean_batch` does it
+for a batch of rows, without Flask or a session, before the planner matches the rows
+to customers and diffs them.
+
+Only values that pass are kept: for a value that does not, the planner runs the same
+check again to say why, so this step holds no messages and no locale (and could run
+in another process as it is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..models.customers import search_text_parts
+from ..validation import InvalidValue, national_digits, normalise_code
+from .columns import cell_text, clean_country, clean_email, clean_phone
+
+Batch = list[tuple[int, list[Any]]]
+
+# The fields that go into the search text besides the name, in their order there.
+SEARCH_TAIL_FIELDS = ("code", "email", "telephone", "mobile", "street", "postal_code", "city")
+CHECKED_FIELDS = ("country", "email", "telephone", "mobile")
+
+
+@dataclass(frozen=True)
+class CleanSettings:
+    """What :func:`clean_batch` needs to know about the file (picklable)."""
+
+    fixed_positions: tuple[tuple[str, int], ...]
+    from_csv: bool
+    region: str
+
+
+@dataclass
+class CleanRow:
+    """One row's texts (column key -> trimmed text or None), the checked values that
+    passed, the national digits of its phone numbers, and the search text of the row
+    as a new customer, without its name (see :func:`search_text_parts`)."""
+
+    text: dict[str, str | None]
+    checked: dict[str, Any]
+    phone_digits: dict[str, str]
+    search_tail: list[str]
+
+
+def row_texts(cells: Sequence[Any], settings: CleanSettings) -> dict[str, str | None]:
+    text: dict[str, str | None] = {}
+    width = len(cells)
+    from_csv = settings.from_csv
+    for key, position in settings.fixed_positions:
+        value = cells[position] if position < width else None
+        # Nearly every cell is text: inline, without a call (100,000 rows x 14).
+        if type(value) is str and not (from_csv and value[:1] == "'"):
+            text[key] = value.strip() or None
+        else:
+            text[key] = cell_text(value, from_csv=from_csv)
+    return text
+
+
+def clean_row(cells: Sequence[Any], settings: CleanSettings,
+              countries: dict[str | None, Any]) -> CleanRow:
+    text = row_texts(cells, settings)
+    checked: dict[str, Any] = {}
+    digits: dict[str, str] = {}
+    for key in CHECKED_FIELDS:
+        if key not in text:
+            continue
+        value = text[key]
+        try:
+            if key == "country":
+                if value not in countries:
+                    countries[value] = clean_country(value)
+                checked[key] = countries[value]
+            elif key == "email":
+                checked[key] = clean_email(value)
+            else:
+                checked[key] = clean_phone(value, settings.region, digits)
+        except InvalidValue:
+            continue  # the planner checks it again and says why
+    tail_values = {key: checked.get(key, text.get(key)) for key in SEARCH_TAIL_FIELDS}
+    tail_values["code"] = normalise_code(text.get("code"))
+    tail = search_text_parts(tail_values, SEARCH_TAIL_FIELDS,
+                             lambda phone: digits.get(phone) or national_digits(phone))
+    return CleanRow(text=text, checked=checked, phone_digits=digits, search_tail=tail)
+
+
+def clean_batch(batch: Batch, settings: CleanSettings) -> list[CleanRow]:
+    countries: dict[str | None, Any] = {}
+    return [clean_row(cells, settings, countries) for _number, cells in batch]

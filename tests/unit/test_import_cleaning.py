@@ -1,0 +1,39 @@
+"""The normalising step of the import: per-row work without Flask or a database."""
+
+from __future__ import annotations
+
+from iris_admin.importing.cleaning import CleanSettings, clean_batch
+from iris_admin.models.customers import SEARCH_TEXT_SEPARATOR, build_search_text, search_text_parts
+
+HEADER = ("code", "name", "street", "postal_code", "city", "country", "email", "telephone",
+          "mobile")
+SETTINGS = CleanSettings(tuple((key, position) for position, key in enumerate(HEADER)),
+                         from_csv=False, region="NL")
+
+
+def test_cells_become_trimmed_texts_and_checked_values() -> None:
+    [row] = clean_batch([(2, ["  0042 ", "Acme", "Markt 1", "1234 AB", "Delft", "Nederland",
+                              "Info@Acme.Example", "020 123 4567", 612345678.0])], SETTINGS)
+    assert row.text["code"] == "0042" and row.text["mobile"] == "612345678"
+    assert row.checked == {"country": "NL", "email": "info@acme.example",
+                           "telephone": "+31 20 123 4567", "mobile": "+31 6 12345678"}
+    assert row.phone_digits == {"+31 20 123 4567": "0201234567", "+31 6 12345678": "0612345678"}
+
+
+def test_values_that_do_not_pass_are_left_for_the_planner_to_report() -> None:
+    [row] = clean_batch([(2, ["C1", "Acme", None, None, None, "Atlantis", "not-an-address",
+                              "12", None])], SETTINGS)
+    assert row.text["country"] == "Atlantis"
+    # No message here: the planner checks them again and says why, in the user's language.
+    assert row.checked == {"mobile": None}
+
+
+def test_the_search_text_tail_plus_the_name_is_the_search_text_of_a_new_customer() -> None:
+    cells = ["C7", "Émile & Zn", "Kerkstraat 5", "1011 AB", "Zwolle", "NL", "e@x.example",
+             "+31 20 1234567", "0612345678"]
+    [row] = clean_batch([(3, cells)], SETTINGS)
+    values = {"code": "C7", "name": "Émile & Zn", "street": "Kerkstraat 5",
+              "postal_code": "1011 AB", "city": "Zwolle", **row.checked}
+    whole = SEARCH_TEXT_SEPARATOR.join(search_text_parts(values, ("name",)) + row.search_tail)
+    assert whole == build_search_text(values)
+    assert "0612345678" in whole and "1011ab" in whole
