@@ -34,3 +34,15 @@ access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"
 # or FORWARDED_ALLOW_IPS). Trust follows the deployment's settings only; the app's own
 # proxy trust is IRIS_PROXY_FIX.
 forwarded_allow_ips = os.environ.get("IRIS_FORWARDED_ALLOW_IPS", "")
+
+
+def post_worker_init(worker):  # noqa: ARG001 - gunicorn's hook signature
+    """Move the objects alive after start-up out of the garbage collector's way.
+
+    The app's modules, metadata and compiled templates are ~150,000 objects that never
+    die; full collections over them cost about 2 ms a request on average (0.5 ms after
+    freezing, measured with bench/bench_overview.py).
+    """
+    import gc
+
+    gc.freeze()

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual, IntEqualFilter
 from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
-from flask_admin.model.template import LinkRowAction
+from flask_admin.model.template import DeleteRowAction, EditRowAction, ViewRowAction
 from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload, object_session
@@ -42,6 +42,16 @@ from .customer_forms import (
     CustomerUserAccessForm,
     InvoiceAddressForm,
     customer_user_link_form,
+)
+from .list_links import (
+    CONTEXT_NAME,
+    FastDeleteRowAction,
+    FastEditRowAction,
+    FastViewRowAction,
+    IssuesRowAction,
+    PageLinks,
+    page_links,
+    query_url,
 )
 from .overview_query import (
     RowCount,
@@ -156,24 +166,35 @@ def _status_options() -> list[tuple[int, str]]:
     ]
 
 
+def _details_url(view: Any, context: Any, customer_id: int) -> str:
+    links = page_links(context) if context is not None else None
+    if links is None:  # the details page, an export
+        return view.get_url(".details_view", id=customer_id)
+    return links.details_url(customer_id, back=False)
+
+
+# The list formatters run for every row: f-strings with escape(), several times
+# cheaper than Markup.format.
 def _format_name(view: Any, context: Any, model: Customer, name: str) -> Markup:
-    url = view.get_url(".details_view", id=model.id)
-    return Markup('<a href="{}">{}</a>').format(url, model.name)
+    url = _details_url(view, context, model.id)
+    return Markup(f'<a href="{escape(url)}">{escape(model.name)}</a>')
 
 
 def _format_payer(view: Any, context: Any, model: Customer, name: str) -> Markup | str:
     payer = model.default_payer
     if payer is None:
         return ""
-    return Markup('<a href="{}">{}</a>').format(view.get_url(".details_view", id=payer.id), payer)
+    url = _details_url(view, context, payer.id)
+    return Markup(f'<a href="{escape(url)}">{escape(payer)}</a>')
 
 
 def _format_status(view: Any, context: Any, model: Customer, name: str) -> Markup | str:
     status = model.status
     if status is None:
         return ""
-    return Markup('<span class="badge" style="background:{};color:#fff">{}</span>').format(
-        status.colour, status.name
+    return Markup(
+        f'<span class="badge" style="background:{escape(status.colour)};color:#fff">'
+        f"{escape(status.name)}</span>"
     )
 
 
@@ -272,7 +293,7 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
     inline_models = (ContactInline(Contact), InvoiceAddressInline(InvoiceAddress))
 
     column_extra_row_actions = [
-        LinkRowAction(
+        IssuesRowAction(
             "fa fa-ticket",
             lambda action, row_id, row: _issues_url_or_empty(row),
             title=_l("View customer issues"),
@@ -293,6 +314,21 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
         # attribute's own name for same-table columns, so it can't be used here.)
         super().get_sortable_columns()
         return {"name": Customer.sort_name, "code": Customer.sort_code}
+
+    # Flask-Admin's view/edit/delete row actions, rendered without a macro per row
+    # (see list_links: 16 ms of a 20-row page).
+    _FAST_ROW_ACTIONS: ClassVar[dict[type, type]] = {
+        ViewRowAction: FastViewRowAction,
+        EditRowAction: FastEditRowAction,
+        DeleteRowAction: FastDeleteRowAction,
+    }
+
+    def get_list_row_actions(self) -> list[Any]:
+        return [
+            self._FAST_ROW_ACTIONS[type(action)]() if type(action) in self._FAST_ROW_ACTIONS
+            else action
+            for action in super().get_list_row_actions()
+        ]
 
     def search_placeholder(self) -> str:
         return _("Name, code, e-mail, phone, street, postal code or city")
@@ -399,6 +435,11 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
 
     # -- customer page ---------------------------------------------------------
     def render(self, template: str, **kwargs: Any) -> Any:
+        if template == self.list_template and "list_row_actions" in kwargs:
+            kwargs.setdefault(CONTEXT_NAME, PageLinks.for_page(
+                self, return_url=kwargs.get("return_url"), delete_form=kwargs.get("delete_form"),
+                issues_url=customer_issues_url_maker(),
+            ))
         if template == self.details_template and "model" in kwargs:
             for key, value in self._customer_page_context(kwargs["model"]).items():
                 kwargs.setdefault(key, value)
@@ -606,6 +647,22 @@ def customer_issues_url(customer: Customer) -> str | None:
     if issue_view is None or not issue_view.is_accessible():
         return None
     return issue_view.customer_filter_url(customer.id)
+
+
+def customer_issues_url_maker() -> Any:
+    """:func:`customer_issues_url` for the rows of one page: who may see the issue
+    list is asked once, not once per row."""
+    host_url = current_app.config.get("IRIS_CUSTOMER_ISSUES_URL")
+    if host_url is not None:
+        return host_url
+    issue_view = iris_state().views.get("issue")
+    if issue_view is None or not issue_view.is_accessible():
+        return lambda customer: None
+    # customer_filter_url's URL with url_for's encoding, its filter's argument name
+    # (a slug of the translated filter name) worked out once.
+    base = issue_view.get_url(f"{issue_view.endpoint}.index_view")
+    argument = issue_view.customer_filter_arg()
+    return lambda customer: query_url(base, **{argument: customer.id})
 
 
 def _issues_url_or_empty(customer: Customer) -> str:

@@ -90,18 +90,18 @@ class IssueView(IssueConversationMixin, SecureModelView):
 
         refuse_issue_for_blocked_customer(model, is_created)
 
-    def _customer_filter_arg(self) -> str:
+    def customer_filter_arg(self) -> str:
         for index, flt in enumerate(self._filters or ()):
             if flt is self.customer_filter:
                 return "flt0_" + self.get_filter_arg(index, flt)
         raise LookupError("the customer filter is not registered")
 
     def customer_filter_url(self, customer_id: int) -> str:
-        return self.get_url(f"{self.endpoint}.index_view", **{self._customer_filter_arg(): customer_id})
+        return self.get_url(f"{self.endpoint}.index_view", **{self.customer_filter_arg(): customer_id})
 
     def filtered_customer(self) -> Customer | None:
         """The customer the list is filtered to, for the heading above the table."""
-        wanted = self._customer_filter_arg().split("_", 1)[1]
+        wanted = self.customer_filter_arg().split("_", 1)[1]
         for key, value in request.args.items():
             if key.startswith("flt") and key.split("_", 1)[-1] == wanted and value.isdigit():
                 return self.db_session.get(Customer, int(value))
