@@ -63,8 +63,14 @@ def _compile_rule(rule: str) -> list[str | int] | None:
 def _expand(match: re.Match[str], rule: str, pieces: list[str | int] | None) -> str:
     if pieces is None:
         return match.expand(rule)
-    return "".join((match.group(piece) or "") if isinstance(piece, int) else piece
-                   for piece in pieces)
+    # A loop, not a generator: this runs twice for every number of an import.
+    out: list[str] = []
+    for piece in pieces:
+        if type(piece) is int:
+            out.append(match.group(piece) or "")
+        else:
+            out.append(piece)  # type: ignore[arg-type]
+    return "".join(out)
 
 
 @dataclass(frozen=True)

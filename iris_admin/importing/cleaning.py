@@ -13,7 +13,7 @@ in another process as it is).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,8 +40,8 @@ class CleanSettings:
 @dataclass
 class CleanRow:
     """One row's texts (column key -> trimmed text or None), the checked values that
-    passed, the national digits of its phone numbers, and the search text of the row
-    as a new customer, without its name (see :func:`search_text_parts`)."""
+    passed, the national digits of its phone numbers, and, for a new customer, its
+    search text without the name (see :func:`search_text_parts`)."""
 
     text: dict[str, str | None]
     checked: dict[str, Any]
@@ -63,33 +63,49 @@ def row_texts(cells: Sequence[Any], settings: CleanSettings) -> dict[str, str | 
     return text
 
 
-def clean_row(cells: Sequence[Any], settings: CleanSettings,
-              countries: dict[str | None, Any]) -> CleanRow:
-    text = row_texts(cells, settings)
+def check_row(text: Mapping[str, str | None], stored: Mapping[str, Any] | None,
+              settings: CleanSettings, countries: dict[str | None, Any]) -> CleanRow:
+    """Check a row's country, e-mail address and phones, against the customer it
+    updates (``stored``) if any: a value as stored was checked before and is not
+    checked again (re-importing an export parses no phone number)."""
     checked: dict[str, Any] = {}
     digits: dict[str, str] = {}
     for key in CHECKED_FIELDS:
         if key not in text:
             continue
         value = text[key]
+        if stored is not None and value is not None and value == stored.get(key):
+            continue
         try:
             if key == "country":
-                if value not in countries:
-                    countries[value] = clean_country(value)
-                checked[key] = countries[value]
+                found = countries.get(value)
+                if found is None:
+                    try:
+                        found = clean_country(value)
+                    except InvalidValue as exc:
+                        found = exc
+                    countries[value] = found
+                if isinstance(found, InvalidValue):
+                    continue
+                checked[key] = found
             elif key == "email":
                 checked[key] = clean_email(value)
             else:
                 checked[key] = clean_phone(value, settings.region, digits)
         except InvalidValue:
             continue  # the planner checks it again and says why
-    tail_values = {key: checked.get(key, text.get(key)) for key in SEARCH_TAIL_FIELDS}
-    tail_values["code"] = normalise_code(text.get("code"))
-    tail = search_text_parts(tail_values, SEARCH_TAIL_FIELDS,
-                             lambda phone: digits.get(phone) or national_digits(phone))
-    return CleanRow(text=text, checked=checked, phone_digits=digits, search_tail=tail)
+    tail: list[str] = []
+    if stored is None:
+        tail_values = {key: checked.get(key, text.get(key)) for key in SEARCH_TAIL_FIELDS}
+        tail_values["code"] = normalise_code(text.get("code"))
+        tail = search_text_parts(tail_values, SEARCH_TAIL_FIELDS,
+                                 lambda phone: digits.get(phone) or national_digits(phone))
+    return CleanRow(text=dict(text), checked=checked, phone_digits=digits, search_tail=tail)
 
 
 def clean_batch(batch: Batch, settings: CleanSettings) -> list[CleanRow]:
+    """Texts and checks of rows that are new customers (the planner checks updates
+    against the stored customer with :func:`check_row`)."""
     countries: dict[str | None, Any] = {}
-    return [clean_row(cells, settings, countries) for _number, cells in batch]
+    return [check_row(row_texts(cells, settings), None, settings, countries)
+            for _number, cells in batch]

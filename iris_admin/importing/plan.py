@@ -49,7 +49,7 @@ from .columns import (
     match_headers,
     parse_bool,
 )
-from .cleaning import CleanRow, CleanSettings, clean_batch
+from .cleaning import CleanSettings, check_row, row_texts
 from .custom_columns import CUSTOM_VALUES, CustomColumns, is_custom_key
 from .results import ImportMode, ImportResult, RowResult, RowStatus
 
@@ -244,18 +244,18 @@ class Planner:
             self.result.file_errors.extend(self.match.errors)
             return self.result
 
-        settings = CleanSettings(tuple(self.fixed_positions), self.from_csv,
-                                 self.settings.default_region)
+        self.clean_settings = CleanSettings(tuple(self.fixed_positions), self.from_csv,
+                                            self.settings.default_region)
         batch: list[tuple[int, list[Any]]] = []
         for number, cells in rows:
             batch.append((number, cells))
             if len(batch) >= self.settings.batch_size:
-                self._plan_batch(batch, clean_batch(batch, settings))
+                self._plan_batch(batch)
                 batch = []
                 if progress:
                     progress(self.result.rows, total_rows)
         if batch:
-            self._plan_batch(batch, clean_batch(batch, settings))
+            self._plan_batch(batch)
         if self.result.rows == 0:
             raise FileRefused(
                 str(_l("The file has a header row but no customer rows, so there is nothing "
@@ -272,9 +272,10 @@ class Planner:
         return self.result
 
     # -- one batch ------------------------------------------------------------------------
-    def _plan_batch(self, batch: list[tuple[int, list[Any]]], cleaned: list[CleanRow]) -> None:
-        file_rows = [self._read_row(number, cells, clean)
-                     for (number, cells), clean in zip(batch, cleaned, strict=True)]
+    def _plan_batch(self, batch: list[tuple[int, list[Any]]]) -> None:
+        settings = self.clean_settings
+        file_rows = [self._read_row(number, cells, row_texts(cells, settings))
+                     for number, cells in batch]
         self.result.rows += len(file_rows)
 
         code_keys = {row.key for row in file_rows if row.key}
@@ -298,18 +299,20 @@ class Planner:
             ready = [row.result for row in file_rows]
         else:
             for row in file_rows:
+                checked = check_row(row.text, row.existing, settings, self.countries)
+                row.checked = checked.checked
+                row.phone_digits = checked.phone_digits
+                row.search_tail = checked.search_tail
                 if self._plan_values(row, by_code):
                     ready.append(row.result)
             self._label_old_payers(ready)
         self._count(ready)
         self.sink.write(ready)
 
-    def _read_row(self, number: int, cells: list[Any], clean: CleanRow) -> _FileRow:
+    def _read_row(self, number: int, cells: list[Any], text: dict[str, str | None]) -> _FileRow:
         assert self.match is not None
         result = RowResult(seq=self._next_seq(), row_number=number, status=RowStatus.UNCHANGED)
-        text = clean.text
-        row = _FileRow(result=result, text=text, checked=clean.checked,
-                       phone_digits=clean.phone_digits, search_tail=clean.search_tail)
+        row = _FileRow(result=result, text=text)
         if self.custom_positions:
             row.custom_cells = self.custom.read_cells(cells, self.custom_positions,
                                                       from_csv=self.from_csv)

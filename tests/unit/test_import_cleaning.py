@@ -37,3 +37,16 @@ def test_the_search_text_tail_plus_the_name_is_the_search_text_of_a_new_customer
     whole = SEARCH_TEXT_SEPARATOR.join(search_text_parts(values, ("name",)) + row.search_tail)
     assert whole == build_search_text(values)
     assert "0612345678" in whole and "1011ab" in whole
+
+
+def test_values_as_stored_are_not_checked_again() -> None:
+    from iris_admin.importing.cleaning import check_row, row_texts
+
+    cells = ["C1", "Acme", None, None, None, "NL", "a@b.example", "+31 20 123 4567", "06 1234 5678"]
+    text = row_texts(cells, SETTINGS)
+    stored = {"country": "NL", "email": "a@b.example", "telephone": "+31 20 123 4567",
+              "mobile": "+31 6 12345678"}
+    row = check_row(text, stored, SETTINGS, {})
+    # Only the mobile number, written differently from the stored one, is parsed.
+    assert row.checked == {"mobile": "+31 6 12345678"}
+    assert row.search_tail == []  # an update: the planner builds its whole search text
