@@ -17,14 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..models.customers import search_text_parts
-from ..validation import InvalidValue, national_digits, normalise_code
+from ..validation import InvalidValue
 from .columns import cell_text, clean_country, clean_email, clean_phone
 
 Batch = list[tuple[int, list[Any]]]
 
-# The fields that go into the search text besides the name, in their order there.
-SEARCH_TAIL_FIELDS = ("code", "email", "telephone", "mobile", "street", "postal_code", "city")
 CHECKED_FIELDS = ("country", "email", "telephone", "mobile")
 
 
@@ -40,13 +37,11 @@ class CleanSettings:
 @dataclass
 class CleanRow:
     """One row's texts (column key -> trimmed text or None), the checked values that
-    passed, the national digits of its phone numbers, and, for a new customer, its
-    search text without the name (see :func:`search_text_parts`)."""
+    passed, and the national digits of its phone numbers (for the search text)."""
 
-    text: dict[str, str | None]
+    text: Mapping[str, str | None]
     checked: dict[str, Any]
     phone_digits: dict[str, str]
-    search_tail: list[str]
 
 
 def row_texts(cells: Sequence[Any], settings: CleanSettings) -> dict[str, str | None]:
@@ -94,13 +89,7 @@ def check_row(text: Mapping[str, str | None], stored: Mapping[str, Any] | None,
                 checked[key] = clean_phone(value, settings.region, digits)
         except InvalidValue:
             continue  # the planner checks it again and says why
-    tail: list[str] = []
-    if stored is None:
-        tail_values = {key: checked.get(key, text.get(key)) for key in SEARCH_TAIL_FIELDS}
-        tail_values["code"] = normalise_code(text.get("code"))
-        tail = search_text_parts(tail_values, SEARCH_TAIL_FIELDS,
-                                 lambda phone: digits.get(phone) or national_digits(phone))
-    return CleanRow(text=dict(text), checked=checked, phone_digits=digits, search_tail=tail)
+    return CleanRow(text=text, checked=checked, phone_digits=digits)
 
 
 def clean_batch(batch: Batch, settings: CleanSettings) -> list[CleanRow]:

@@ -30,12 +30,7 @@ from sqlalchemy.orm import Session
 
 from ..customers import display_name
 from ..models import Customer, CustomerStatus, Issue
-from ..models.customers import (
-    SEARCH_TEXT_SEPARATOR,
-    SEARCHABLE_FIELDS,
-    build_search_text,
-    search_text_parts,
-)
+from ..models.customers import SEARCHABLE_FIELDS, build_search_text
 from ..validation import InvalidValue, code_key, national_digits, normalise_code
 from .columns import (
     COLUMN_BY_KEY,
@@ -144,7 +139,6 @@ class _FileRow:
     checked: dict[str, Any] = field(default_factory=dict)
     # Stored phone number -> its national digits, for the search text.
     phone_digits: dict[str, str] = field(default_factory=dict)
-    search_tail: list[str] = field(default_factory=list)
     # Custom fields: the file's cells, then the cleaned values (field key -> value).
     custom_cells: dict[str, Any] = field(default_factory=dict)
     custom_new: dict[str, Any] = field(default_factory=dict)
@@ -302,7 +296,6 @@ class Planner:
                 checked = check_row(row.text, row.existing, settings, self.countries)
                 row.checked = checked.checked
                 row.phone_digits = checked.phone_digits
-                row.search_tail = checked.search_tail
                 if self._plan_values(row, by_code):
                     ready.append(row.result)
             self._label_old_payers(ready)
@@ -618,12 +611,9 @@ class Planner:
             if custom_values:
                 result.values[CUSTOM_VALUES] = custom_values
                 result.changes = custom_changes
-            # The search text of every value but the name was made beside the planner,
-            # from the same values (see cleaning.clean_row).
             result.staged = {
                 **{name: new[name] for name in VALUE_FIELDS},
-                SEARCH_TEXT: SEARCH_TEXT_SEPARATOR.join(
-                    search_text_parts(new, ("name",)) + row.search_tail),
+                SEARCH_TEXT: build_search_text(new, national),
                 CUSTOM_VALUES: custom_values or {},
                 PAYER_LABEL: payer_label,
                 CHANGED: ALL_FIELDS,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from iris_admin.importing.cleaning import CleanSettings, clean_batch
-from iris_admin.models.customers import SEARCH_TEXT_SEPARATOR, build_search_text, search_text_parts
 
 HEADER = ("code", "name", "street", "postal_code", "city", "country", "email", "telephone",
           "mobile")
@@ -28,17 +27,6 @@ def test_values_that_do_not_pass_are_left_for_the_planner_to_report() -> None:
     assert row.checked == {"mobile": None}
 
 
-def test_the_search_text_tail_plus_the_name_is_the_search_text_of_a_new_customer() -> None:
-    cells = ["C7", "Émile & Zn", "Kerkstraat 5", "1011 AB", "Zwolle", "NL", "e@x.example",
-             "+31 20 1234567", "0612345678"]
-    [row] = clean_batch([(3, cells)], SETTINGS)
-    values = {"code": "C7", "name": "Émile & Zn", "street": "Kerkstraat 5",
-              "postal_code": "1011 AB", "city": "Zwolle", **row.checked}
-    whole = SEARCH_TEXT_SEPARATOR.join(search_text_parts(values, ("name",)) + row.search_tail)
-    assert whole == build_search_text(values)
-    assert "0612345678" in whole and "1011ab" in whole
-
-
 def test_values_as_stored_are_not_checked_again() -> None:
     from iris_admin.importing.cleaning import check_row, row_texts
 
@@ -49,4 +37,4 @@ def test_values_as_stored_are_not_checked_again() -> None:
     row = check_row(text, stored, SETTINGS, {})
     # Only the mobile number, written differently from the stored one, is parsed.
     assert row.checked == {"mobile": "+31 6 12345678"}
-    assert row.search_tail == []  # an update: the planner builds its whole search text
+    assert row.phone_digits == {"+31 6 12345678": "0612345678"}
