@@ -305,10 +305,15 @@ class _ApplyState:
             .join(CUSTOMERS, CUSTOMERS.c.id == CHANGES.c.customer_id)
             .where(staged, CUSTOMERS.c.updated_at >= self.planned_from)
         ))
+        # Only the columns some row changes are in the statement: SQLite rewrites the
+        # index entries of every column it sets, changed or not.
+        changed_somewhere = 0
+        for mask in self.session.scalars(select(CHANGES.c.changed).where(staged).distinct()):
+            changed_somewhere |= mask or 0
         values: dict[str, Any] = {
             name: case((CHANGES.c.changed.op("&")(FIELD_BITS[name]) != 0, CHANGES.c[name]),
                        else_=CUSTOMERS.c[name])
-            for name in VALUE_FIELDS
+            for name in VALUE_FIELDS if changed_somewhere & FIELD_BITS[name]
         }
         values["search_text"] = func.coalesce(CHANGES.c.search_text, CUSTOMERS.c.search_text)
         values[CUSTOM_VALUES] = case(
