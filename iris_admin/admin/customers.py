@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual, IntEqualFilter
+from flask_admin.contrib.sqla.filters import BooleanEqualFilter, IntEqualFilter
 from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
 from flask_admin.model.template import DeleteRowAction, EditRowAction, ViewRowAction
@@ -35,7 +35,6 @@ from ..permissions import has_permission
 from ..search_index import SearchTerms
 from ..validation import country_choices, country_name, normalise_code
 from .base import SecureModelView
-from .customer_messages import CustomerDashboardMixin
 from .customer_forms import (
     ACCESS_LABELS,
     ContactForm,
@@ -43,6 +42,7 @@ from .customer_forms import (
     InvoiceAddressForm,
     customer_user_link_form,
 )
+from .customer_messages import CustomerDashboardMixin
 from .list_links import (
     CONTEXT_NAME,
     FastDeleteRowAction,

@@ -32,11 +32,11 @@ from ..customers import display_name
 from ..models import Customer, CustomerStatus, Issue
 from ..models.customers import SEARCHABLE_FIELDS, build_search_text
 from ..validation import InvalidValue, code_key, national_digits, normalise_code
+from .cleaning import CleanSettings, check_row, row_texts
 from .columns import (
     COLUMN_BY_KEY,
     HeaderMatch,
     StatusLookup,
-    cell_text,
     check_length,
     clean_country,
     clean_email,
@@ -44,7 +44,6 @@ from .columns import (
     match_headers,
     parse_bool,
 )
-from .cleaning import CleanSettings, check_row, row_texts
 from .custom_columns import CUSTOM_VALUES, CustomColumns, is_custom_key
 from .results import ImportMode, ImportResult, RowResult, RowStatus
 

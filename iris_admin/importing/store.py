@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import IO, Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Select, and_, bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from ..models import ImportChange, ImportRow, ImportRun, RunStatus, User
