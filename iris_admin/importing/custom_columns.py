@@ -190,17 +190,5 @@ def same_value(old: Any, new: Any) -> bool:
         and isinstance(old, str) == isinstance(new, str)
 
 
-def merge_custom_values(stored: Mapping[str, Any] | None,
-                        changes: Mapping[str, Any]) -> dict[str, Any]:
-    """The stored values with a plan row's changes applied; None removes the key."""
-    merged = dict(stored or {})
-    for key, value in changes.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = value
-    return merged
-
-
 def _required(column: CustomFieldColumn) -> str:
     return str(_l("%(field)s is required.", field=column.label))
