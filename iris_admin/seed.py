@@ -44,6 +44,7 @@ from .models import Contact, Customer, CustomerStatus, InvoiceAddress, Issue
 from .models.base import utcnow
 from .models.customers import build_search_text
 from .schema import current_revision, head_revision
+from .search_index import sqlite_index_rebuilt_afterwards
 
 
 class SeedRefused(Exception):
@@ -438,7 +439,7 @@ def seed_customers(
         reindex_after = existing <= customers
         with (
             _fast_bulk_writes(connection),
-            _search_index_rebuilt(connection, reindex_after, announce or (lambda _text: None)),
+            sqlite_index_rebuilt_afterwards(connection, reindex_after, announce),
         ):
             for batch_customers in _batch_sizes(customers, batch_size):
                 batch = generator.batch(batch_customers)
@@ -501,52 +502,6 @@ def _drop_taken_codes(connection: Connection, rows: list[dict[str, Any]]) -> int
 
 def _without_code(row: dict[str, Any]) -> str:
     return build_search_text(row)  # rare: the exact, slower path is fine
-
-
-@contextmanager
-def _search_index_rebuilt(
-    connection: Connection, rebuild: bool, announce: Callable[[str], None]
-) -> Iterator[None]:
-    """SQLite: fill the full-text search tables over ``iris_customer`` once, at the end.
-
-    Their triggers index each inserted row as it comes, which costs about three times
-    the insert itself. Here they are dropped, the rows inserted, each table rebuilt
-    from ``iris_customer`` and the triggers created again, all inside the seed's
-    transaction: if anything fails, the triggers come back with the rollback, and no
-    other connection can write (SQLite has one writer) while they are gone.
-
-    PostgreSQL keeps its trigram index row by row: dropping it would lock the table
-    against readers until the commit, and its pending-list inserts cost little.
-    """
-    if connection.dialect.name != "sqlite" or not rebuild:
-        yield
-        return
-    fts_tables = connection.execute(text(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE :fts5"
-    ), {"fts5": "CREATE VIRTUAL TABLE%USING fts5%content=%iris_customer%"}).scalars().all()
-    triggers = [
-        (name, sql)
-        for name, sql in connection.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-            "AND tbl_name = 'iris_customer'"
-        )
-        if any(table in sql for table in fts_tables)
-    ]
-    if not triggers:
-        yield
-        return
-    # pysqlite opens a transaction only before INSERT/UPDATE/DELETE; the DDL below
-    # must be inside it to roll back with it.
-    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
-        connection.exec_driver_sql("BEGIN")
-    for name, _sql in triggers:
-        connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
-    yield
-    announce("Rebuilding the search index ...")
-    for table in fts_tables:
-        connection.exec_driver_sql(f'INSERT INTO "{table}"("{table}") VALUES (\'rebuild\')')
-    for _name, sql in triggers:
-        connection.exec_driver_sql(sql)
 
 
 @contextmanager

@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from ..models import ImportRun, IrisBase, RunStatus
 from ..models.base import utcnow
 from ..models.customers import SEARCHABLE_FIELDS, build_search_text
+from ..search_index import bulk_indexing
 from .custom_columns import CUSTOM_VALUES
 from .plan import CUSTOMERS, FIELD_BITS, VALUE_FIELDS, deletion_blockers
 from .results import ImportMode, RowStatus
@@ -133,8 +134,10 @@ def _apply(session: Session, run_id: int, batch_size: int,
     state = _ApplyState(session, run, batch_size, now,
                         _ProgressBeside(session, run_id, progress), total)
     state.progress(0, total)
-    state.insert_new()
-    state.update_existing()
+    with bulk_indexing(session, inserted=run.count(RowStatus.NEW.value),
+                       updated=state.count_text_updates()):
+        state.insert_new()
+        state.update_existing()
     state.link_payers()
     if run.mode == ImportMode.DELETE.value:
         state.delete_listed(run_id)
@@ -287,6 +290,13 @@ class _ApplyState:
         self.id_offset = next_id - first_seq
 
     # -- changed customers --------------------------------------------------------------
+    def count_text_updates(self) -> int:
+        """Updated customers whose search text changes (see ``bulk_indexing``)."""
+        return self.session.scalar(
+            select(func.count()).select_from(CHANGES)
+            .where(self._staged(RowStatus.UPDATE), CHANGES.c.search_text.is_not(None))
+        ) or 0
+
     def update_existing(self) -> None:
         staged = self._staged(RowStatus.UPDATE)
         gone = self.session.execute(

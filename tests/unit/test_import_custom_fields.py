@@ -466,7 +466,13 @@ def plan_and_apply_statements(count: int, offset: int) -> tuple[list[str], list[
     assert claim_for_apply(db_session(), run) is None
     with statements() as applying:
         apply_run(db_session(), run.id)
-    return planning, applying
+    return planning, [sql for sql in applying if not _search_index_upkeep(sql)]
+
+
+def _search_index_upkeep(sql: str) -> bool:
+    """SQLite: the statements that rebuild the search index when a commit indexes more
+    rows than the table holds besides (a fixed handful, whatever the row count)."""
+    return "sqlite_master" in sql or "TRIGGER" in sql or "iris_customer_search" in sql
 
 
 def test_definitions_are_read_once_and_no_query_runs_per_row(fields):

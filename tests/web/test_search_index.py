@@ -20,6 +20,8 @@ from sqlalchemy import delete, insert, select, text, update
 from iris_admin import schema
 from iris_admin.admin import overview_query
 from iris_admin.extension import db_session
+from iris_admin.importing.apply import ApplyFailed, apply_run
+from iris_admin.importing.store import claim_for_apply
 from iris_admin.models import Customer, CustomerStatus
 from iris_admin.models.customers import build_search_text
 from iris_admin.search_index import (
@@ -31,7 +33,7 @@ from iris_admin.search_index import (
     name_starts_with,
 )
 from tests.factories import make_customer
-from tests.import_files import import_file, row, xlsx_bytes
+from tests.import_files import import_file, row, stored_plan, xlsx_bytes
 
 HOSTILE = ['"', "*", "%", "_", "AND", "NEAR(", "-", "\\", "'", '" OR "', "name:x", "^a", "(", "a*",
            "bak\x00ery", "\x00"]
@@ -136,6 +138,90 @@ def test_an_import_keeps_the_index_in_step(admin_client):
     import_file(xlsx_bytes([row(code="NW1", name="Narwhal Nets")]), mode="delete")
     assert search(admin_client, "narwhal") == []
     assert indexed("narwhal") == set()
+    assert_index_in_step()
+
+
+@pytest.fixture
+def statements():
+    """The SQL the app sends to the database while the test runs."""
+    sent: list[str] = []
+    engine = db_session().get_bind()
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    yield sent
+    sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def fts_triggers() -> set[str]:
+    return set(db_session().scalars(text(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND sql LIKE :fts"
+    ), {"fts": f"%{FTS_TABLE}%"}))
+
+
+# Few customers besides the file's: the commit indexes all at once (SQLite: a rebuild);
+# many: row by row through the triggers. Both must leave the same index.
+@pytest.mark.parametrize("others", [0, 30])
+def test_a_bulk_import_keeps_the_index_in_step_either_way(admin_client, statements, others):
+    make_customer("Okapi Orchards", code="OK1", city="Delft")
+    make_customer("Quokka Quays", code="QQ1", city="Delft")
+    if others:
+        bulk_insert([{"name": f"Other {i}", "code": f"OT{i}", "city": "Sneek"}
+                     for i in range(others)])
+    triggers_before = fts_triggers() if dialect() == "sqlite" else set()
+    statements.clear()
+    import_file(xlsx_bytes([
+        ["OK1", "Okapi Orchards", "Leiden"],
+        ["QQ1", "Quokka Quays", "Leiden"],
+        ["NW1", "Narwhal Nets", "Harlingen"],
+        ["NW2", "Nautilus Nets", "Harlingen"],
+    ], header=["Code", "Name", "City"]))
+    rebuilt = any("'rebuild'" in statement for statement in statements)
+    assert rebuilt == (dialect() == "sqlite" and not others)
+    assert search(admin_client, "leiden") == ["Okapi Orchards", "Quokka Quays"]
+    assert search(admin_client, "delft") == []
+    assert search(admin_client, "nets harlingen") == ["Narwhal Nets", "Nautilus Nets"]
+    assert len(search(admin_client, "sneek")) == min(others, 20)
+    assert_index_in_step()
+    if dialect() == "sqlite":
+        assert fts_triggers() == triggers_before and len(triggers_before) == 3
+    # Later single saves are indexed again.
+    make_customer("Puffin Ports", code="PP1", city="Leiden")
+    assert "Puffin Ports" in search(admin_client, "leiden")
+    assert_index_in_step()
+
+
+def test_a_failed_bulk_import_leaves_triggers_and_index_as_they_were(admin_client, statements):
+    make_customer("Okapi Orchards", code="OK1", city="Delft")
+    run, _ = stored_plan(xlsx_bytes([
+        ["OK1", "Okapi Orchards", "Leiden"],
+        ["NW1", "Narwhal Nets", "Harlingen"],
+    ], header=["Code", "Name", "City"]))
+    # Another connection takes the new customer's code after the preview: the commit
+    # fails on its INSERT, after the triggers were dropped for the rebuild.
+    with db_session().get_bind().begin() as connection:
+        connection.execute(insert(Customer.__table__).values(
+            name="Concurrent", code="nw1", is_business=True, city="Zwolle",
+            search_text=build_search_text({"name": "Concurrent", "code": "nw1",
+                                           "city": "Zwolle"}),
+            created_at=sa.func.now(), updated_at=sa.func.now()))
+    triggers_before = fts_triggers() if dialect() == "sqlite" else set()
+    session = db_session()
+    assert claim_for_apply(session, run) is None
+    statements.clear()
+    with pytest.raises(ApplyFailed, match="Nothing was imported"):
+        apply_run(session, run.id)
+    if dialect() == "sqlite":
+        assert any(statement.startswith("DROP TRIGGER") for statement in statements)
+        assert fts_triggers() == triggers_before and len(triggers_before) == 3
+    assert search(admin_client, "delft") == ["Okapi Orchards"]
+    assert search(admin_client, "leiden") == []
+    assert search(admin_client, "zwolle") == ["Concurrent"]
+    assert_index_in_step()
+    make_customer("Puffin Ports", code="PP1", city="Leiden")
+    assert search(admin_client, "leiden") == ["Puffin Ports"]
     assert_index_in_step()
 
 
