@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, redirect, url_for
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Engine, event
 
 from .extension import IrisAdmin
 from .hosting import apply_hosting_settings
@@ -41,14 +42,29 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db = SQLAlchemy()
     db.init_app(app)
     IrisAdmin(app, db=db)
+    if app.config["IRIS_SQLITE_WAL"]:
+        with app.app_context():
+            _use_write_ahead_log(db.engine)
 
     @app.get("/")
-    def home():  # noqa: ANN202
+    def home():
         # The log-in page sends a logged-in user on to their start page: the admin
         # for staff, the portal for customer users.
         return redirect(url_for("iris_auth.login"))
 
     return app
+
+
+def _use_write_ahead_log(engine: Engine) -> None:
+    """SQLite file: readers and the writer no longer wait for each other."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+
+    @event.listens_for(engine, "connect")
+    def _write_ahead_log(dbapi_connection: Any, _record: Any) -> None:
+        # The mode is stored in the file; asking again on every connection is cheap
+        # and covers a file that was replaced.
+        dbapi_connection.execute("PRAGMA journal_mode=WAL").fetchone()
 
 
 def _resolve_database_url(app: Flask) -> None:
