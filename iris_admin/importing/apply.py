@@ -134,13 +134,15 @@ def _apply(session: Session, run_id: int, batch_size: int,
     state = _ApplyState(session, run, batch_size, now,
                         _ProgressBeside(session, run_id, progress), total)
     state.progress(0, total)
+    deleting = run.mode == ImportMode.DELETE.value
     with bulk_indexing(session, inserted=run.count(RowStatus.NEW.value),
-                       updated=state.count_text_updates()):
+                       updated=state.count_text_updates(),
+                       deleted=run.count(RowStatus.DELETE.value) if deleting else 0):
         state.insert_new()
         state.update_existing()
-    state.link_payers()
-    if run.mode == ImportMode.DELETE.value:
-        state.delete_listed(run_id)
+        state.link_payers()
+        if deleting:
+            state.delete_listed(run_id)
 
     session.execute(
         update(RUNS).where(RUNS.c.id == run_id).values(

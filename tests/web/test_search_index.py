@@ -193,6 +193,28 @@ def test_a_bulk_import_keeps_the_index_in_step_either_way(admin_client, statemen
     assert_index_in_step()
 
 
+@pytest.mark.parametrize("others", [0, 30])
+def test_a_bulk_delete_keeps_the_index_in_step_either_way(admin_client, statements, others):
+    for number in range(4):
+        make_customer(f"Narwhal Nets {number}", code=f"NW{number}", city="Harlingen")
+    if others:
+        bulk_insert([{"name": f"Other {i}", "code": f"OT{i}", "city": "Sneek"}
+                     for i in range(others)])
+    triggers_before = fts_triggers() if dialect() == "sqlite" else set()
+    statements.clear()
+    import_file(xlsx_bytes([[f"NW{number}"] for number in range(3)], header=["Code"]),
+                mode="delete")
+    rebuilt = any("'rebuild'" in statement for statement in statements)
+    assert rebuilt == (dialect() == "sqlite" and not others)
+    assert search(admin_client, "harlingen") == ["Narwhal Nets 3"]
+    assert indexed("narwhal") == {db_session().scalar(
+        select(Customer.id).where(Customer.code == "NW3"))}
+    assert len(search(admin_client, "sneek")) == min(others, 20)
+    assert_index_in_step()
+    if dialect() == "sqlite":
+        assert fts_triggers() == triggers_before and len(triggers_before) == 3
+
+
 def test_a_failed_bulk_import_leaves_triggers_and_index_as_they_were(admin_client, statements):
     make_customer("Okapi Orchards", code="OK1", city="Delft")
     run, _ = stored_plan(xlsx_bytes([
