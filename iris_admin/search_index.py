@@ -229,7 +229,6 @@ def _next_string(prefix: str) -> str:
     return prefix[:-1] + chr(last)
 
 
-
 @contextmanager
 def bulk_indexing(session: Session, *, inserted: int = 0, updated: int = 0,
                   deleted: int = 0) -> Iterator[None]:
