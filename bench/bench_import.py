@@ -31,8 +31,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CITIES = ["Amsterdam", "Rotterdam", "Utrecht", "Den Haag", "Eindhoven", "Groningen", "Delft",
-          "Leiden", "Zwolle", "Maastricht"]
+CITIES = [
+    "Amsterdam",
+    "Rotterdam",
+    "Utrecht",
+    "Den Haag",
+    "Eindhoven",
+    "Groningen",
+    "Delft",
+    "Leiden",
+    "Zwolle",
+    "Maastricht",
+]
 STREETS = ["Kerkstraat", "Dorpsstraat", "Stationsweg", "Markt", "Molenweg", "Schoolstraat"]
 FIRST = ["Jan", "Piet", "Anna", "Sanne", "Daan", "Emma", "Lucas", "Julia", "Sem", "Tess"]
 LAST = ["de Vries", "Jansen", "van Dijk", "Bakker", "Visser", "Smit", "Meijer", "de Boer"]
@@ -60,12 +70,24 @@ def generate(path: Path, rows: int, city_suffix: str = "", phones: bool = True) 
         telephone = f"+31 20 {1000000 + i:07d}"[:15] if phones else None
         mobile = f"06{10000000 + i:08d}" if phones and not business else None
         payer = f"{(i // 10) * 10 or 1:07d}" if i % 10 == 5 else None
-        sheet.append([
-            code, name, "yes" if business else "no", first, last,
-            f"{rng.choice(STREETS)} {i % 200 + 1}", f"{1000 + i % 8999} AB",
-            rng.choice(CITIES) + city_suffix, "NL", f"info{i}@customer{i % 500}.example",
-            telephone, mobile, payer, "Active" if i % 7 else "Inactive",
-        ])
+        sheet.append(
+            [
+                code,
+                name,
+                "yes" if business else "no",
+                first,
+                last,
+                f"{rng.choice(STREETS)} {i % 200 + 1}",
+                f"{1000 + i % 8999} AB",
+                rng.choice(CITIES) + city_suffix,
+                "NL",
+                f"info{i}@customer{i % 500}.example",
+                telephone,
+                mobile,
+                payer,
+                "Active" if i % 7 else "Inactive",
+            ]
+        )
     book.save(path)
 
 
@@ -97,32 +119,47 @@ def phase(kind: str, database: Path | str, file: Path) -> dict:
         options = read_options()
         if kind == "preview":
             data = file.read_bytes()
-            run = create_run(session, mode=ImportMode.ADD, file_name=file.name,
-                             file_size=len(data), ttl_seconds=3600)
+            run = create_run(
+                session,
+                mode=ImportMode.ADD,
+                file_name=file.name,
+                file_size=len(data),
+                ttl_seconds=3600,
+            )
             start, cpu = time.perf_counter(), time.process_time()
             result = plan_run(session, run, data, options)
             seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
             assert not result.has_errors, result.file_errors or result.totals
             rows, totals = result.rows, dict(result.totals)
         else:
-            run = session.scalar(select(ImportRun).where(ImportRun.status ==
-                                                          RunStatus.READY.value)
-                                 .order_by(ImportRun.id.desc()))
+            run = session.scalar(
+                select(ImportRun)
+                .where(ImportRun.status == RunStatus.READY.value)
+                .order_by(ImportRun.id.desc())
+            )
             assert claim_for_apply(session, run) is None
             start, cpu = time.perf_counter(), time.process_time()
             done = apply_run(session, run.id, batch_size=options.batch_size)
             seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
             rows, totals = sum(done.values()), done
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"phase": kind, "seconds": round(seconds, 2), "cpu": round(cpu, 2), "rows": rows,
-            "totals": totals,
-            "peak_mb": round(peak_mb)}
+    return {
+        "phase": kind,
+        "seconds": round(seconds, 2),
+        "cpu": round(cpu, 2),
+        "rows": rows,
+        "totals": totals,
+        "peak_mb": round(peak_mb),
+    }
 
 
 def _child(kind: str, database: Path | str, file: Path) -> dict:
     output = subprocess.run(
         [sys.executable, __file__, "--phase", kind, "--db", str(database), "--file", str(file)],
-        check=True, capture_output=True, text=True, cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -131,11 +168,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, default=None, help="Keep the files in this folder.")
-    parser.add_argument("--without-phones", action="store_true",
-                        help="Leave the phone columns empty (shows what phone checks cost).")
-    parser.add_argument("--database-url", default=None,
-                        help="An EMPTY database to use instead of a new SQLite file, e.g. "
-                             "postgresql+psycopg://user@127.0.0.1/iris_bench (it is migrated).")
+    parser.add_argument(
+        "--without-phones",
+        action="store_true",
+        help="Leave the phone columns empty (shows what phone checks cost).",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="An EMPTY database to use instead of a new SQLite file, e.g. "
+        "postgresql+psycopg://user@127.0.0.1/iris_bench (it is migrated).",
+    )
     parser.add_argument("--phase", choices=["preview", "commit"], help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
@@ -154,8 +197,10 @@ def main() -> None:
     else:
         generate(first, args.rows, phones=phones)
         generate(second, args.rows, city_suffix=" Centrum", phones=phones)
-    print(f"Generated 2 files of {args.rows:,} rows ({first.stat().st_size / 1e6:.1f} MB each) "
-          f"in {time.perf_counter() - start:.1f} s, in {folder}")
+    print(
+        f"Generated 2 files of {args.rows:,} rows ({first.stat().st_size / 1e6:.1f} MB each) "
+        f"in {time.perf_counter() - start:.1f} s, in {folder}"
+    )
 
     import sqlalchemy as sa
 
@@ -182,9 +227,11 @@ def main() -> None:
         for kind in ("preview", "commit"):
             figures = _child(kind, database, file)
             rate = figures["rows"] / figures["seconds"] if figures["seconds"] else 0
-            print(f"{kind + ' ' + label:<34}{figures['seconds']:>9.2f}{figures['cpu']:>8.2f}"
-                  f"{rate:>10,.0f}"
-                  f"{figures['peak_mb']:>9}  {figures['totals']}")
+            print(
+                f"{kind + ' ' + label:<34}{figures['seconds']:>9.2f}{figures['cpu']:>8.2f}"
+                f"{rate:>10,.0f}"
+                f"{figures['peak_mb']:>9}  {figures['totals']}"
+            )
     if args.keep is None:
         for path in folder.iterdir():
             os.remove(path)

@@ -69,7 +69,7 @@ class ClientResult:
     errors: Counter = field(default_factory=Counter)
 
 
-def _sample(connection, sql: str, limit: int) -> list[str]:  # noqa: ANN001
+def _sample(connection, sql: str, limit: int) -> list[str]:
     return [row[0] for row in connection.execute(text(sql), {"limit": limit}) if row[0]]
 
 
@@ -80,22 +80,41 @@ def build_targets(database_url: str, rng: random.Random) -> list[Target]:
         with engine.connect() as connection:
             customers = connection.execute(text("SELECT count(*) FROM iris_customer")).scalar()
             step = max(1, customers // 50)
-            codes = _sample(connection, "SELECT code FROM iris_customer WHERE code IS NOT NULL "
-                            f"AND id % {step} = 0 LIMIT :limit", 20)
-            phones = _sample(connection, "SELECT telephone FROM iris_customer WHERE telephone "
-                             f"LIKE '+31 %' AND id % {step} = 1 LIMIT :limit", 20)
-            names = _sample(connection, "SELECT last_name FROM iris_customer WHERE last_name "
-                            f"IS NOT NULL AND id % {step} = 2 LIMIT :limit", 20)
-            cities = _sample(connection, "SELECT DISTINCT city FROM iris_customer "
-                             "WHERE city IS NOT NULL LIMIT :limit", 20)
+            codes = _sample(
+                connection,
+                "SELECT code FROM iris_customer WHERE code IS NOT NULL "
+                f"AND id % {step} = 0 LIMIT :limit",
+                20,
+            )
+            phones = _sample(
+                connection,
+                "SELECT telephone FROM iris_customer WHERE telephone "
+                f"LIKE '+31 %' AND id % {step} = 1 LIMIT :limit",
+                20,
+            )
+            names = _sample(
+                connection,
+                "SELECT last_name FROM iris_customer WHERE last_name "
+                f"IS NOT NULL AND id % {step} = 2 LIMIT :limit",
+                20,
+            )
+            cities = _sample(
+                connection,
+                "SELECT DISTINCT city FROM iris_customer WHERE city IS NOT NULL LIMIT :limit",
+                20,
+            )
     finally:
         engine.dispose()
     if not (codes and phones and names and cities):
         raise SystemExit("The database has too few customers to build searches from.")
     pages = max(1, customers // PAGE_SIZE)
     targets = [Target("page", "/admin/customer/")]
-    for page in sorted({*(rng.randrange(min(pages, 50)) for _ in range(10)),
-                        *(rng.randrange(pages) for _ in range(10))}):
+    for page in sorted(
+        {
+            *(rng.randrange(min(pages, 50)) for _ in range(10)),
+            *(rng.randrange(pages) for _ in range(10)),
+        }
+    ):
         targets.append(Target("page", f"/admin/customer/?page={page}"))
     for sort in (0, 1):  # Name, Code
         for desc in ("", "&desc=1"):
@@ -107,13 +126,16 @@ def build_targets(database_url: str, rng: random.Random) -> list[Target]:
         *("0" + re.sub(r"\D", "", phone)[2:] for phone in phones),  # a number as dialled
         *(city.lower() for city in cities),
     ]
-    targets += [Target("search", "/admin/customer/?" + urllib.parse.urlencode({"search": term}))
-                for term in terms]
+    targets += [
+        Target("search", "/admin/customer/?" + urllib.parse.urlencode({"search": term}))
+        for term in terms
+    ]
     return targets
 
 
-def run_client(browser: Browser, targets: list[Target], start: threading.Barrier,
-               seconds: float, seed: int) -> ClientResult:
+def run_client(
+    browser: Browser, targets: list[Target], start: threading.Barrier, seconds: float, seed: int
+) -> ClientResult:
     """One client thread: wait for the others, then request random targets until time is up."""
     result = ClientResult()
     rng = random.Random(seed)
@@ -145,8 +167,12 @@ def run_client(browser: Browser, targets: list[Target], start: threading.Barrier
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("database_url", help="sqlite:///FILE or postgresql+psycopg://...")
-    parser.add_argument("--customers", type=int, default=100_000,
-                        help="customers to seed when the database has none")
+    parser.add_argument(
+        "--customers",
+        type=int,
+        default=100_000,
+        help="customers to seed when the database has none",
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
     parser.add_argument("--seconds", type=float, default=30, help="how long to keep loading")
@@ -167,13 +193,18 @@ def main(argv: list[str] | None = None) -> int:
                 browser = Browser(base_url)
                 browser.log_in()  # before the clock starts: a log-in hashes a password
                 browsers.append(browser)
-            print(f"{args.clients} clients for {args.seconds:.0f} s over {len(targets)} URLs ...",
-                  flush=True)
+            print(
+                f"{args.clients} clients for {args.seconds:.0f} s over {len(targets)} URLs ...",
+                flush=True,
+            )
             start = threading.Barrier(args.clients + 1)
             with ThreadPoolExecutor(max_workers=args.clients) as pool:
-                futures = [pool.submit(run_client, browser, targets, start, args.seconds,
-                                       args.seed * 1000 + number)
-                           for number, browser in enumerate(browsers)]
+                futures = [
+                    pool.submit(
+                        run_client, browser, targets, start, args.seconds, args.seed * 1000 + number
+                    )
+                    for number, browser in enumerate(browsers)
+                ]
                 start.wait()
                 started = time.perf_counter()
                 results = [future.result() for future in futures]
@@ -189,13 +220,17 @@ def main(argv: list[str] | None = None) -> int:
     answered = len(every) + sum(errors.values())
 
     print()
-    print(f"Overview under load: {database_kind(args.database_url)} "
-          f"({describe_url(args.database_url)}), gunicorn with {args.workers} sync workers, "
-          f"{args.clients} client threads in one process for {elapsed:.1f} s.")
+    print(
+        f"Overview under load: {database_kind(args.database_url)} "
+        f"({describe_url(args.database_url)}), gunicorn with {args.workers} sync workers, "
+        f"{args.clients} client threads in one process for {elapsed:.1f} s."
+    )
     print(f"Machine: {machine()}")
     print(f"Load average (1, 5, 15 min) before: {load_before}, after: {load_average()}")
     if seeding:
-        print(f"Seeded {seeding.customers:,} customers first ({seeding.rows_per_second:,.0f} rows/s).")
+        print(
+            f"Seeded {seeding.customers:,} customers first ({seeding.rows_per_second:,.0f} rows/s)."
+        )
     print()
     print("| Requests | Requests/s | Errors | Median ms | p90 ms | p99 ms |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
@@ -204,11 +239,16 @@ def main(argv: list[str] | None = None) -> int:
         if not values:
             continue
         rate = (answered if label == "all" else len(values)) / elapsed
-        failed = sum(errors.values()) if label == "all" else sum(
-            n for key, n in errors.items() if key.endswith(f" on {label}"))
-        print(f"| {label} ({len(values):,}) | {rate:.1f} | {failed} | "
-              f"{statistics.median(values):.1f} | {percentile(values, 0.90):.1f} | "
-              f"{percentile(values, 0.99):.1f} |")
+        failed = (
+            sum(errors.values())
+            if label == "all"
+            else sum(n for key, n in errors.items() if key.endswith(f" on {label}"))
+        )
+        print(
+            f"| {label} ({len(values):,}) | {rate:.1f} | {failed} | "
+            f"{statistics.median(values):.1f} | {percentile(values, 0.90):.1f} | "
+            f"{percentile(values, 0.99):.1f} |"
+        )
     if errors:
         print()
         print("Errors:")

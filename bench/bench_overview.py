@@ -99,7 +99,11 @@ class Expectations:
         self._engine.dispose()
 
     def column(
-        self, column: str, order: str, where: str = "", params: dict | None = None,
+        self,
+        column: str,
+        order: str,
+        where: str = "",
+        params: dict | None = None,
         offset: int = 0,
     ) -> list[str]:
         sql = (
@@ -208,21 +212,51 @@ def build_cases(browser: Browser, expect: Expectations) -> list[Case]:
 
     offset = (target_page - 1) * PAGE_SIZE
     return [
-        Case("First page (default sort: name)", "/admin/customer/",
-             rows_are("name", expect.column("name", NAME_ORDER)), LIST_TARGET_MS),
-        Case(f"Page {target_page:,}", page_deep,
-             all_of(rows_are("name", expect.column("name", NAME_ORDER, offset=offset)),
-                    active_page_is(target_page)), LIST_TARGET_MS),
-        Case("Sort by code descending", code_desc,
-             rows_are("code", expect.column("code", "lower(code) DESC")), LIST_TARGET_MS),
-        Case(f"Search part of a name ({name_part!r})", search_url(name_part),
-             rows_are("name", expect.search(name_part)), SEARCH_TARGET_MS),
-        Case(f"Search an exact code ({code!r})", search_url(code),
-             rows_are("name", expect.search(code)), SEARCH_TARGET_MS),
-        Case(f"Search a phone number ({phone!r})", search_url(phone),
-             rows_are("name", expect.search(phone)), SEARCH_TARGET_MS),
-        Case(f"Search a city ({city!r})", search_url(city),
-             rows_are("name", expect.search(city)), SEARCH_TARGET_MS),
+        Case(
+            "First page (default sort: name)",
+            "/admin/customer/",
+            rows_are("name", expect.column("name", NAME_ORDER)),
+            LIST_TARGET_MS,
+        ),
+        Case(
+            f"Page {target_page:,}",
+            page_deep,
+            all_of(
+                rows_are("name", expect.column("name", NAME_ORDER, offset=offset)),
+                active_page_is(target_page),
+            ),
+            LIST_TARGET_MS,
+        ),
+        Case(
+            "Sort by code descending",
+            code_desc,
+            rows_are("code", expect.column("code", "lower(code) DESC")),
+            LIST_TARGET_MS,
+        ),
+        Case(
+            f"Search part of a name ({name_part!r})",
+            search_url(name_part),
+            rows_are("name", expect.search(name_part)),
+            SEARCH_TARGET_MS,
+        ),
+        Case(
+            f"Search an exact code ({code!r})",
+            search_url(code),
+            rows_are("name", expect.search(code)),
+            SEARCH_TARGET_MS,
+        ),
+        Case(
+            f"Search a phone number ({phone!r})",
+            search_url(phone),
+            rows_are("name", expect.search(phone)),
+            SEARCH_TARGET_MS,
+        ),
+        Case(
+            f"Search a city ({city!r})",
+            search_url(city),
+            rows_are("name", expect.search(city)),
+            SEARCH_TARGET_MS,
+        ),
     ]
 
 
@@ -258,21 +292,31 @@ def read_server_times(cases: list[Case], log: str, repeat: int) -> None:
 
 
 def print_report(
-    cases: list[Case], counts: list[tuple[str, list[float]]], seeding: SeedResult | None,
-    database_url: str, workers: int, customers: int, repeat: int, warmup: int,
+    cases: list[Case],
+    counts: list[tuple[str, list[float]]],
+    seeding: SeedResult | None,
+    database_url: str,
+    workers: int,
+    customers: int,
+    repeat: int,
+    warmup: int,
     load_before: str,
 ) -> bool:
     print()
-    print(f"Customers overview, {customers:,} customers in {database_kind(database_url)} "
-          f"({describe_url(database_url)}), gunicorn ({workers} sync worker"
-          f"{'s' if workers != 1 else ''}), over HTTP on loopback; {repeat} requests each "
-          f"after {warmup} warm-ups.")
+    print(
+        f"Customers overview, {customers:,} customers in {database_kind(database_url)} "
+        f"({describe_url(database_url)}), gunicorn ({workers} sync worker"
+        f"{'s' if workers != 1 else ''}), over HTTP on loopback; {repeat} requests each "
+        f"after {warmup} warm-ups."
+    )
     print(f"Machine: {machine()}")
     print(f"Load average (1, 5, 15 min) before: {load_before}, after: {load_average()}")
     if seeding:
-        print(f"Seeding: {seeding.customers:,} customers and {seeding.rows - seeding.customers:,} "
-              f"contacts, invoice addresses and issues in {seeding.seconds:.1f} s "
-              f"({seeding.rows_per_second:,.0f} rows/s)")
+        print(
+            f"Seeding: {seeding.customers:,} customers and {seeding.rows - seeding.customers:,} "
+            f"contacts, invoice addresses and issues in {seeding.seconds:.1f} s "
+            f"({seeding.rows_per_second:,.0f} rows/s)"
+        )
     print()
     print("| Request | Median ms | p95 ms | Server median ms | Target ms | |")
     print("| --- | ---: | ---: | ---: | ---: | --- |")
@@ -282,8 +326,10 @@ def print_report(
         met = median < case.target_ms
         all_met &= met
         server = f"{statistics.median(case.server_ms):.0f}" if case.server_ms else "?"
-        print(f"| {case.label} | {median:.1f} | {percentile(case.timings_ms, 0.95):.1f} | {server} | "
-              f"< {case.target_ms:.0f} | {'ok' if met else 'MISSED'} |")
+        print(
+            f"| {case.label} | {median:.1f} | {percentile(case.timings_ms, 0.95):.1f} | {server} | "
+            f"< {case.target_ms:.0f} | {'ok' if met else 'MISSED'} |"
+        )
     print()
     print("Counting rows (SQL straight on the database, no HTTP):")
     print()
@@ -300,14 +346,18 @@ def print_report(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, default=100_000,
-                        help="customers to seed into an empty database")
+    parser.add_argument(
+        "--customers", type=int, default=100_000, help="customers to seed into an empty database"
+    )
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--database-url",
-                       help="SQLAlchemy URL (sqlite:///... or postgresql+psycopg://...); "
-                            "seeded when it has no customers, reused as it is otherwise")
-    where.add_argument("--database", type=Path,
-                       help="SQLite file (shorthand for --database-url sqlite:///FILE)")
+    where.add_argument(
+        "--database-url",
+        help="SQLAlchemy URL (sqlite:///... or postgresql+psycopg://...); "
+        "seeded when it has no customers, reused as it is otherwise",
+    )
+    where.add_argument(
+        "--database", type=Path, help="SQLite file (shorthand for --database-url sqlite:///FILE)"
+    )
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers")
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per URL")
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests per URL first")
@@ -324,8 +374,10 @@ def main(argv: list[str] | None = None) -> int:
         seeding = prepare_database(database_url, args.customers)
         expect = Expectations(database_url)
         customers = expect.value("SELECT count(*) FROM iris_customer")
-        counts = [(f"`{sql}`", expect.time_query(sql, params, args.repeat))
-                  for sql, params in COUNT_QUERIES]
+        counts = [
+            (f"`{sql}`", expect.time_query(sql, params, args.repeat))
+            for sql, params in COUNT_QUERIES
+        ]
         load_before = load_average()
         print(f"Starting gunicorn with {args.workers} worker(s) ...", flush=True)
         server_log = workdir / "server.log"
@@ -336,8 +388,17 @@ def main(argv: list[str] | None = None) -> int:
             for case in cases:
                 measure(browser, case, args.warmup, args.repeat)
         read_server_times(cases, server_log.read_text(errors="replace"), args.repeat)
-        all_met = print_report(cases, counts, seeding, database_url, args.workers, customers,
-                               args.repeat, args.warmup, load_before)
+        all_met = print_report(
+            cases,
+            counts,
+            seeding,
+            database_url,
+            args.workers,
+            customers,
+            args.repeat,
+            args.warmup,
+            load_before,
+        )
         return 0 if all_met else 1
     finally:
         if expect is not None:

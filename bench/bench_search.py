@@ -81,18 +81,27 @@ def build_cases(session: Any) -> list[Case]:
     """The overview requests of issue 6, with search terms taken from the data."""
     top = session.scalar(select(func.max(Customer.id))) or 1
     code = session.scalar(
-        select(Customer.code).where(Customer.code.is_not(None), Customer.id >= int(top * 0.73))
-        .order_by(Customer.id).limit(1)
+        select(Customer.code)
+        .where(Customer.code.is_not(None), Customer.id >= int(top * 0.73))
+        .order_by(Customer.id)
+        .limit(1)
     )
     telephone = session.scalar(
-        select(Customer.telephone).where(Customer.telephone.like("+31 10 %"))
-        .order_by(Customer.id.desc()).limit(1)
+        select(Customer.telephone)
+        .where(Customer.telephone.like("+31 10 %"))
+        .order_by(Customer.id.desc())
+        .limit(1)
     ) or session.scalar(select(Customer.telephone).where(Customer.telephone.is_not(None)).limit(1))
     phone = national_digits(telephone) or re.sub(r"\D", "", telephone)
-    postal = session.scalar(
-        select(Customer.postal_code).where(Customer.postal_code.like("% %"))
-        .order_by(Customer.id.desc()).limit(1)
-    ) or ""
+    postal = (
+        session.scalar(
+            select(Customer.postal_code)
+            .where(Customer.postal_code.like("% %"))
+            .order_by(Customer.id.desc())
+            .limit(1)
+        )
+        or ""
+    )
     deep_page = max(0, min(5000, top // PAGE_SIZE) - 1)  # "page 5,000" as a user counts
     cases = [
         Case("First page (by name)"),
@@ -107,8 +116,10 @@ def build_cases(session: Any) -> list[Case]:
         Case("Search a big city ('amsterdam')", search="amsterdam"),
         Case("Search a first name ('zoë')", search="zoë"),
         Case("Search two words ('jansen utrecht')", search="jansen utrecht"),
-        Case(f"Search a postal code ({postal.replace(' ', '').lower()!r})",
-             search=postal.replace(" ", "").lower()),
+        Case(
+            f"Search a postal code ({postal.replace(' ', '').lower()!r})",
+            search=postal.replace(" ", "").lower(),
+        ),
         Case("Search 2 letters ('de': names starting with it)", search="de"),
     ]
     for case in cases:
@@ -125,9 +136,11 @@ def expected_page(session: Any, case: Case) -> tuple[list[Any], float]:
         terms = SearchTerms.parse(case.search)
         if terms.indexed:
             for word in terms.words:
-                query = query.where(func.instr(Customer.search_text, word) > 0
-                                    if session.get_bind().dialect.name == "sqlite"
-                                    else func.strpos(Customer.search_text, word) > 0)
+                query = query.where(
+                    func.instr(Customer.search_text, word) > 0
+                    if session.get_bind().dialect.name == "sqlite"
+                    else func.strpos(Customer.search_text, word) > 0
+                )
         else:
             query = query.where(
                 Customer.sort_name.like(terms.text + "%") | (Customer.sort_code == terms.text)
@@ -169,6 +182,7 @@ def run(database_url: str, customers: int, repeat: int, count_limit: int | None)
         cases = build_cases(session)
 
         for case in cases:
+
             def list_page(case: Case = case) -> Any:
                 result = view.get_list(case.page, case.sort, case.descending, case.search, [])
                 session.rollback()  # a request ends its transaction
@@ -177,84 +191,128 @@ def run(database_url: str, customers: int, repeat: int, count_limit: int | None)
             case.timings_ms, (count, rows) = timed(list_page, repeat)
             case.count_text = view.count_text(count)
             expected, case.scan_ms = expected_page(session, case)
-            shown = [(c.code or "").lower() or None if case.sort == "code" else c.name
-                     for c in rows]
+            shown = [
+                (c.code or "").lower() or None if case.sort == "code" else c.name for c in rows
+            ]
             if shown != expected:
-                raise SystemExit(f"{case.label}: the overview shows {shown[:5]}..., "
-                                 f"a plain query {expected[:5]}...")
+                raise SystemExit(
+                    f"{case.label}: the overview shows {shown[:5]}..., "
+                    f"a plain query {expected[:5]}..."
+                )
 
         counts: list[tuple[str, list[float], str]] = []
         rows = select(Customer.id)
-        timings, result = timed(lambda: count_customers(session, rows, limit, filtered=False),
-                                repeat)
+        timings, result = timed(
+            lambda: count_customers(session, rows, limit, filtered=False), repeat
+        )
         counts.append(("Whole list: capped count + estimate", timings, view.count_text(result)))
         timings, result = timed(
-            lambda: session.scalar(select(func.count()).select_from(Customer)), repeat)
+            lambda: session.scalar(select(func.count()).select_from(Customer)), repeat
+        )
         counts.append(("Whole list: count(*) (what it replaces)", timings, f"{result:,}"))
         total_estimate = estimate_rows(session)
         for term in ("leeuw", "rotterdam", "amsterdam"):
             terms = SearchTerms.parse(term)
             matches = index_ids(dialect, terms)
             timings, result = timed(lambda m=matches: count_capped(session, m, limit), repeat)
-            counts.append((f"Search {term!r}: capped count through the index", timings,
-                           view.count_text(result)))
+            counts.append(
+                (
+                    f"Search {term!r}: capped count through the index",
+                    timings,
+                    view.count_text(result),
+                )
+            )
             if dialect == "postgresql":  # what the overview uses there for common words
-                timings, result = timed(lambda t=terms: sampled_count(
-                    session, rows, t, limit, total_estimate), repeat)
-                counts.append((f"Search {term!r}: estimate from a {SAMPLE_PERCENT}% sample",
-                               timings, view.count_text(result) if result else "(counted)"))
+                timings, result = timed(
+                    lambda t=terms: sampled_count(session, rows, t, limit, total_estimate), repeat
+                )
+                counts.append(
+                    (
+                        f"Search {term!r}: estimate from a {SAMPLE_PERCENT}% sample",
+                        timings,
+                        view.count_text(result) if result else "(counted)",
+                    )
+                )
         session.rollback()
 
     print_report(cases, counts, seeding, database_url, total, repeat, load_before, limit)
     return all(statistics.median(case.timings_ms) < case.target_ms for case in cases[:7])
 
 
-def print_report(cases: list[Case], counts: list[tuple[str, list[float], str]], seeding: Any,
-                 database_url: str, total: int, repeat: int, load_before: str,
-                 limit: int) -> None:
+def print_report(
+    cases: list[Case],
+    counts: list[tuple[str, list[float], str]],
+    seeding: Any,
+    database_url: str,
+    total: int,
+    repeat: int,
+    load_before: str,
+    limit: int,
+) -> None:
     print()
-    print(f"Overview queries, {total:,} customers in {database_kind(database_url)} "
-          f"({describe_url(database_url)}), through SQLAlchemy (CustomerView.get_list, no "
-          f"HTTP); {repeat} runs each after a warm-up. Count limit {limit:,}.")
+    print(
+        f"Overview queries, {total:,} customers in {database_kind(database_url)} "
+        f"({describe_url(database_url)}), through SQLAlchemy (CustomerView.get_list, no "
+        f"HTTP); {repeat} runs each after a warm-up. Count limit {limit:,}."
+    )
     print(f"Machine: {machine()}")
     print(f"Load average (1, 5, 15 min) before: {load_before}, after: {load_average()}")
     if seeding:
-        print(f"Seeding: {seeding.customers:,} customers and {seeding.rows - seeding.customers:,}"
-              f" contacts, invoice addresses and issues in {seeding.seconds:.1f} s")
+        print(
+            f"Seeding: {seeding.customers:,} customers and {seeding.rows - seeding.customers:,}"
+            f" contacts, invoice addresses and issues in {seeding.seconds:.1f} s"
+        )
     print()
     print("| Overview | Median ms | p90 ms | Target ms | Count shown | Plain query ms |")
     print("| --- | ---: | ---: | ---: | --- | ---: |")
     for case in cases:
         median = statistics.median(case.timings_ms)
         flag = "" if median < case.target_ms else " MISSED"
-        print(f"| {case.label} | {median:.1f} | {percentile(case.timings_ms, 0.9):.1f} | "
-              f"< {case.target_ms:.0f}{flag} | {case.count_text} | {case.scan_ms:.0f} |")
+        print(
+            f"| {case.label} | {median:.1f} | {percentile(case.timings_ms, 0.9):.1f} | "
+            f"< {case.target_ms:.0f}{flag} | {case.count_text} | {case.scan_ms:.0f} |"
+        )
     print()
     print("| Count | Median ms | p90 ms | Result |")
     print("| --- | ---: | ---: | --- |")
     for label, timings, result in counts:
-        print(f"| {label} | {statistics.median(timings):.1f} | "
-              f"{percentile(timings, 0.9):.1f} | {result} |")
+        print(
+            f"| {label} | {statistics.median(timings):.1f} | "
+            f"{percentile(timings, 0.9):.1f} | {result} |"
+        )
     print()
-    print("'Plain query' is one run of the same page without the index (searches: a LIKE "
-          "scan of every row), the check that the overview's rows are right.")
+    print(
+        "'Plain query' is one run of the same page without the index (searches: a LIKE "
+        "scan of every row), the check that the overview's rows are right."
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="SQLAlchemy URL (default: a temporary SQLite file)")
-    parser.add_argument("--customers", type=int, default=100_000,
-                        help="customers to seed into an empty database (default 100,000)")
+    parser.add_argument(
+        "--customers",
+        type=int,
+        default=100_000,
+        help="customers to seed into an empty database (default 100,000)",
+    )
     parser.add_argument("--repeat", type=int, default=20, help="timed runs per case (default 20)")
-    parser.add_argument("--count-limit", type=int,
-                        help="IRIS_OVERVIEW_COUNT_LIMIT for this run (default: the setting's)")
+    parser.add_argument(
+        "--count-limit",
+        type=int,
+        help="IRIS_OVERVIEW_COUNT_LIMIT for this run (default: the setting's)",
+    )
     args = parser.parse_args()
     if args.database_url:
         ok = run(args.database_url, args.customers, args.repeat, args.count_limit)
     else:
         with tempfile.TemporaryDirectory(prefix="iris-bench-search-") as folder:
-            ok = run(sqlite_url(Path(folder) / "bench.sqlite"), args.customers, args.repeat,
-                     args.count_limit)
+            ok = run(
+                sqlite_url(Path(folder) / "bench.sqlite"),
+                args.customers,
+                args.repeat,
+                args.count_limit,
+            )
     sys.exit(0 if ok else 1)
 
 

@@ -83,17 +83,37 @@ def prepare_database(
 
             def progress(so_far: SeedResult, wanted: int) -> None:
                 if so_far.customers % (10 * batch_size) == 0 or so_far.customers == wanted:
-                    print(f"  {so_far.customers:,} / {wanted:,} "
-                          f"({so_far.customers_per_second:,.0f} customers/s)", flush=True)
+                    print(
+                        f"  {so_far.customers:,} / {wanted:,} "
+                        f"({so_far.customers_per_second:,.0f} customers/s)",
+                        flush=True,
+                    )
 
             result = seed_customers(engine, customers, batch_size=batch_size, progress=progress)
     finally:
         engine.dispose()
     if not has_admin:
         subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "iris", "create-user", ADMIN_EMAIL,
-             "--role", "admin", "--name", "Bench Admin", "--password", ADMIN_PASSWORD],
-            cwd=ROOT, env=server_environment(database_url), check=True, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "flask",
+                "--app",
+                "wsgi",
+                "iris",
+                "create-user",
+                ADMIN_EMAIL,
+                "--role",
+                "admin",
+                "--name",
+                "Bench Admin",
+                "--password",
+                ADMIN_PASSWORD,
+            ],
+            cwd=ROOT,
+            env=server_environment(database_url),
+            check=True,
+            capture_output=True,
         )
     return result
 
@@ -108,8 +128,7 @@ def free_port() -> int:
 def running_gunicorn(database_url: str, workers: int, log_path: Path) -> Iterator[str]:
     """gunicorn with the project's config file; yields its base URL."""
     port = free_port()
-    env = server_environment(database_url, IRIS_BIND=f"127.0.0.1:{port}",
-                             IRIS_WORKERS=str(workers))
+    env = server_environment(database_url, IRIS_BIND=f"127.0.0.1:{port}", IRIS_WORKERS=str(workers))
     command = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "wsgi:app"]
     with open(log_path, "wb") as log:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -147,9 +166,7 @@ class Browser:
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
-        self._opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(CookieJar())
-        )
+        self._opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
 
     def fetch(self, path: str, data: dict[str, str] | None = None) -> tuple[int, str, str]:
         """(status, final URL, body) of a GET, or of a POST when ``data`` is given."""
@@ -189,8 +206,10 @@ def machine() -> str:
     except (OSError, AttributeError):
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (f"{cores} CPUs ({cpu}), {ram} RAM, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}")
+    return (
+        f"{cores} CPUs ({cpu}), {ram} RAM, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def load_average() -> str:

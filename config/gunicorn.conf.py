@@ -36,7 +36,7 @@ access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"
 forwarded_allow_ips = os.environ.get("IRIS_FORWARDED_ALLOW_IPS", "")
 
 
-def post_worker_init(worker):  # noqa: ARG001 - gunicorn's hook signature
+def post_worker_init(worker):
     """Move the objects alive after start-up out of the garbage collector's way.
 
     The app's modules, metadata and compiled templates are ~150,000 objects that never

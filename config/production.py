@@ -29,7 +29,7 @@ _from_environment, _problems = read_environment(os.environ)
 globals().update(_from_environment)
 
 
-def IRIS_CONFIG_CHECK(config: Mapping[str, Any]) -> None:  # noqa: N802 - a config value, named like one
+def IRIS_CONFIG_CHECK(config: Mapping[str, Any]) -> None:
     """Called by the factory with the final config; refuses to start a broken deployment."""
     missing = [variable for variable, key in REQUIRED.items() if not config.get(key)]
     lines = []

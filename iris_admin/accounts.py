@@ -28,8 +28,13 @@ def create_user(email: str, *, name: str | None, role: str, password: str) -> Us
         role = Role(role).value
     except ValueError as exc:
         raise AccountError(
-            str(_l("Unknown role %(role)s; use one of: %(roles)s.", role=role,
-                   roles=", ".join(r.value for r in Role)))
+            str(
+                _l(
+                    "Unknown role %(role)s; use one of: %(roles)s.",
+                    role=role,
+                    roles=", ".join(r.value for r in Role),
+                )
+            )
         ) from exc
     try:
         address = normalise_email(email)
@@ -39,7 +44,9 @@ def create_user(email: str, *, name: str | None, role: str, password: str) -> Us
         raise AccountError(str(_l("An e-mail address is required.")))
     address = address.lower()
     if email_taken(address):
-        raise AccountError(str(_l("An account with e-mail %(email)s already exists.", email=address)))
+        raise AccountError(
+            str(_l("An account with e-mail %(email)s already exists.", email=address))
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
             str(_l("The password needs at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))
@@ -70,13 +77,24 @@ def link_customer_user(user: User, customer_code: str, access: str) -> tuple[Cus
         access = AccessLevel(access).value
     except ValueError as exc:
         raise AccountError(
-            str(_l("Unknown access %(access)s; use one of: %(levels)s.", access=access,
-                   levels=", ".join(level.value for level in AccessLevel)))
+            str(
+                _l(
+                    "Unknown access %(access)s; use one of: %(levels)s.",
+                    access=access,
+                    levels=", ".join(level.value for level in AccessLevel),
+                )
+            )
         ) from exc
     if user.role != Role.CUSTOMER.value:
         raise AccountError(
-            str(_l("%(email)s is a %(role)s account; only customer accounts are linked to "
-                   "customers.", email=user.email, role=user.role))
+            str(
+                _l(
+                    "%(email)s is a %(role)s account; only customer accounts are linked to "
+                    "customers.",
+                    email=user.email,
+                    role=user.role,
+                )
+            )
         )
     key = code_key(customer_code)
     customer = (

@@ -64,7 +64,7 @@ def find_user_by_email(email: str) -> User | None:
 
 
 @auth_blueprint.route("/login", methods=["GET", "POST"])
-def login():  # noqa: ANN201
+def login():
     if current_user.is_authenticated:
         return redirect(landing_url(current_user))
     form = LoginForm()
@@ -92,7 +92,7 @@ def login():  # noqa: ANN201
     return render_template("iris_admin/auth/login.html", form=form)
 
 
-def _throttled(form: LoginForm, seconds: int):  # noqa: ANN202
+def _throttled(form: LoginForm, seconds: int):
     minutes = max(1, math.ceil(seconds / 60))
     flash(
         _(
@@ -108,12 +108,12 @@ def _throttled(form: LoginForm, seconds: int):  # noqa: ANN202
 
 
 @auth_blueprint.route("/logout", methods=["POST"])
-def logout():  # noqa: ANN201
+def logout():
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("iris_auth.login"))
 
 
 @auth_blueprint.route("/no-access")
-def no_access():  # noqa: ANN201
+def no_access():
     return render_template("iris_admin/forbidden.html"), 403

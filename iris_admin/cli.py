@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
-from werkzeug.serving import run_simple
 from flask import current_app
 from flask.cli import AppGroup
+from werkzeug.serving import run_simple
 
 from .accounts import AccountError, create_user, find_user, link_customer_user
 from .extension import iris_state
@@ -14,7 +14,7 @@ from .schema import current_revision, head_revision, make_revision, upgrade
 iris_cli = AppGroup("iris", help="iris-admin: customers for Flask-Admin.")
 
 
-def _engine():  # noqa: ANN202
+def _engine():
     return iris_state().db.engine
 
 
@@ -64,13 +64,25 @@ def demo_command(port: int, no_serve: bool, customers: int) -> None:
 @click.option("--role", required=True, help="admin, staff or customer.")
 @click.option("--name", default=None, help="Display name (defaults to the part before @).")
 @click.option("--password", default=None, help="Prompted for when not given.")
-@click.option("--customer", "customer_code", default=None,
-              help="Code of the customer to link a customer account to.")
-@click.option("--access", type=click.Choice(["own", "all", "manager"]), default=None,
-              help="What the customer user sees of that customer (with --customer; default all).")
+@click.option(
+    "--customer",
+    "customer_code",
+    default=None,
+    help="Code of the customer to link a customer account to.",
+)
+@click.option(
+    "--access",
+    type=click.Choice(["own", "all", "manager"]),
+    default=None,
+    help="What the customer user sees of that customer (with --customer; default all).",
+)
 def create_user_command(
-    email: str, role: str, name: str | None, password: str | None,
-    customer_code: str | None, access: str | None,
+    email: str,
+    role: str,
+    name: str | None,
+    password: str | None,
+    customer_code: str | None,
+    access: str | None,
 ) -> None:
     """Create a user account; with --customer, create or link a customer user.
 
@@ -99,18 +111,34 @@ def create_user_command(
         click.echo(f"{user.email} already exists; its name and password were left unchanged.")
     if customer_code is not None:
         verb = "Linked" if created else "Updated the link of"
-        click.echo(f"{verb} {user.email} to customer {link.customer.code} with access {link.access}.")
+        click.echo(
+            f"{verb} {user.email} to customer {link.customer.code} with access {link.access}."
+        )
 
 
 @iris_cli.command("seed")
-@click.option("--customers", type=click.IntRange(min=1), required=True,
-              help="How many customers to add.")
-@click.option("--batch", "batch_size", type=click.IntRange(min=1), default=10_000,
-              show_default=True, help="Customers per batch (one executemany per table).")
-@click.option("--append", is_flag=True,
-              help="Add to a database that already has customers (refused otherwise).")
-@click.option("--random-seed", type=int, default=None,
-              help="Same number, same data (default: the first new customer id).")
+@click.option(
+    "--customers", type=click.IntRange(min=1), required=True, help="How many customers to add."
+)
+@click.option(
+    "--batch",
+    "batch_size",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Customers per batch (one executemany per table).",
+)
+@click.option(
+    "--append",
+    is_flag=True,
+    help="Add to a database that already has customers (refused otherwise).",
+)
+@click.option(
+    "--random-seed",
+    type=int,
+    default=None,
+    help="Same number, same data (default: the first new customer id).",
+)
 def seed_command(customers: int, batch_size: int, append: bool, random_seed: int | None) -> None:
     """Fill the database with made-up customers, contacts, addresses and issues, in bulk.
 
@@ -119,13 +147,22 @@ def seed_command(customers: int, batch_size: int, append: bool, random_seed: int
     from .seed import SeedRefused, SeedResult, seed_customers
 
     def report(so_far: SeedResult, wanted: int) -> None:
-        click.echo(f"  {so_far.customers:>11,} / {wanted:,} customers "
-                   f"({so_far.customers_per_second:,.0f} customers/s)")
+        click.echo(
+            f"  {so_far.customers:>11,} / {wanted:,} customers "
+            f"({so_far.customers_per_second:,.0f} customers/s)"
+        )
 
     click.echo(f"Seeding {customers:,} customers in batches of {batch_size:,} ...")
     try:
-        result = seed_customers(_engine(), customers, batch_size=batch_size, append=append,
-                                random_seed=random_seed, progress=report, announce=click.echo)
+        result = seed_customers(
+            _engine(),
+            customers,
+            batch_size=batch_size,
+            append=append,
+            random_seed=random_seed,
+            progress=report,
+            announce=click.echo,
+        )
     except SeedRefused as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
@@ -134,8 +171,10 @@ def seed_command(customers: int, batch_size: int, append: bool, random_seed: int
         f"in {result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s)."
     )
     if result.codes_dropped:
-        click.echo(f"{result.codes_dropped:,} generated codes existed already; "
-                   "those customers have no code.")
+        click.echo(
+            f"{result.codes_dropped:,} generated codes existed already; "
+            "those customers have no code."
+        )
 
 
 @iris_cli.command("makemigration")

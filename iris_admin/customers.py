@@ -39,7 +39,12 @@ def deletion_blockers(session: Session, customer: Customer) -> list[str]:
     )
     if issues:
         reasons.append(
-            str(_l("it still has %(count)d issue(s); close and move or delete them first", count=issues))
+            str(
+                _l(
+                    "it still has %(count)d issue(s); close and move or delete them first",
+                    count=issues,
+                )
+            )
         )
     payer_of = session.scalar(
         select(func.count()).select_from(Customer).where(Customer.default_payer_id == customer.id)
@@ -78,10 +83,22 @@ def default_status(session: Session) -> CustomerStatus | None:
 
 
 BUILTIN_STATUSES = (
-    {"name": "Active", "colour": "#28a745", "allows_new_issues": True, "allows_invoices": True,
-     "is_builtin": True, "sort_order": 10},
-    {"name": "Inactive", "colour": "#6c757d", "allows_new_issues": False,
-     "allows_invoices": False, "is_builtin": True, "sort_order": 20},
+    {
+        "name": "Active",
+        "colour": "#28a745",
+        "allows_new_issues": True,
+        "allows_invoices": True,
+        "is_builtin": True,
+        "sort_order": 10,
+    },
+    {
+        "name": "Inactive",
+        "colour": "#6c757d",
+        "allows_new_issues": False,
+        "allows_invoices": False,
+        "is_builtin": True,
+        "sort_order": 20,
+    },
 )
 
 

@@ -29,25 +29,116 @@ DEMO_STAFF_EMAIL = "staff@example.com"
 DEMO_CUSTOMER_USER_EMAIL = "customer@example.com"
 DEMO_PASSWORD = "iris-demo-user"
 
-FIRST_NAMES = ["Anna", "Bram", "Carla", "Daan", "Eva", "Femke", "Gijs", "Hanna", "Ivo", "Joost",
-               "Kim", "Lotte", "Milan", "Noor", "Olaf", "Pien", "Ruben", "Sanne", "Tim", "Vera"]
-LAST_NAMES = ["de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder",
-              "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Leeuwen", "Dekker", "Brouwer"]
-COMPANY_WORDS = ["Noord", "Delta", "Polder", "Tulip", "Harbour", "Dune", "Windmill", "Canal",
-                 "Orange", "Lighthouse", "Meadow", "Bridge", "Anchor", "Clover", "Falcon", "Maple"]
-COMPANY_KINDS = ["Logistics", "Bakery", "Consultancy", "Installations", "Travel", "Dental",
-                 "Media", "Garage", "Architects", "Foods", "Software", "Cleaning"]
+FIRST_NAMES = [
+    "Anna",
+    "Bram",
+    "Carla",
+    "Daan",
+    "Eva",
+    "Femke",
+    "Gijs",
+    "Hanna",
+    "Ivo",
+    "Joost",
+    "Kim",
+    "Lotte",
+    "Milan",
+    "Noor",
+    "Olaf",
+    "Pien",
+    "Ruben",
+    "Sanne",
+    "Tim",
+    "Vera",
+]
+LAST_NAMES = [
+    "de Vries",
+    "Jansen",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Leeuwen",
+    "Dekker",
+    "Brouwer",
+]
+COMPANY_WORDS = [
+    "Noord",
+    "Delta",
+    "Polder",
+    "Tulip",
+    "Harbour",
+    "Dune",
+    "Windmill",
+    "Canal",
+    "Orange",
+    "Lighthouse",
+    "Meadow",
+    "Bridge",
+    "Anchor",
+    "Clover",
+    "Falcon",
+    "Maple",
+]
+COMPANY_KINDS = [
+    "Logistics",
+    "Bakery",
+    "Consultancy",
+    "Installations",
+    "Travel",
+    "Dental",
+    "Media",
+    "Garage",
+    "Architects",
+    "Foods",
+    "Software",
+    "Cleaning",
+]
 LEGAL_FORMS = ["B.V.", "BV", "V.O.F.", "& Zn.", ""]
-STREETS = ["Kerkstraat", "Dorpsstraat", "Stationsweg", "Molenweg", "Schoolstraat", "Marktplein",
-           "Julianalaan", "Beatrixstraat", "Industrieweg", "Havenkade"]
+STREETS = [
+    "Kerkstraat",
+    "Dorpsstraat",
+    "Stationsweg",
+    "Molenweg",
+    "Schoolstraat",
+    "Marktplein",
+    "Julianalaan",
+    "Beatrixstraat",
+    "Industrieweg",
+    "Havenkade",
+]
 # (city, first digits of its postal codes, its telephone area code)
-CITIES = [("Amsterdam", "10", "20"), ("Rotterdam", "30", "10"), ("Utrecht", "35", "30"),
-          ("Den Haag", "25", "70"), ("Eindhoven", "56", "40"), ("Groningen", "97", "50"),
-          ("Haarlem", "20", "23"), ("Leiden", "23", "71"), ("Zwolle", "80", "38"), ("Breda", "48", "76")]
+CITIES = [
+    ("Amsterdam", "10", "20"),
+    ("Rotterdam", "30", "10"),
+    ("Utrecht", "35", "30"),
+    ("Den Haag", "25", "70"),
+    ("Eindhoven", "56", "40"),
+    ("Groningen", "97", "50"),
+    ("Haarlem", "20", "23"),
+    ("Leiden", "23", "71"),
+    ("Zwolle", "80", "38"),
+    ("Breda", "48", "76"),
+]
 FUNCTIONS = ["Director", "Office manager", "Accountant", "IT contact", "Planner", "Owner"]
-ISSUE_TITLES = ["Invoice not received", "Cannot log in", "Booking needs to be moved",
-                "Change of address", "Question about the contract", "Printer offline",
-                "Request for a quote", "Wrong amount on invoice", "Delivery delayed"]
+ISSUE_TITLES = [
+    "Invoice not received",
+    "Cannot log in",
+    "Booking needs to be moved",
+    "Change of address",
+    "Question about the contract",
+    "Printer offline",
+    "Request for a quote",
+    "Wrong amount on invoice",
+    "Delivery delayed",
+]
 
 
 @dataclass
@@ -83,7 +174,9 @@ def add_demo_data(session: Session, customers: int = 200, seed: int = 7) -> Demo
     admin = _ensure_demo_admin(session)
     staff = User(name="Sam Staff", email=DEMO_STAFF_EMAIL, role=Role.STAFF.value)
     staff.set_password(DEMO_PASSWORD)
-    portal_user = User(name="Cees Customer", email=DEMO_CUSTOMER_USER_EMAIL, role=Role.CUSTOMER.value)
+    portal_user = User(
+        name="Cees Customer", email=DEMO_CUSTOMER_USER_EMAIL, role=Role.CUSTOMER.value
+    )
     portal_user.set_password(DEMO_PASSWORD)
     session.add_all([staff, portal_user])
 
@@ -101,24 +194,43 @@ def add_demo_data(session: Session, customers: int = 200, seed: int = 7) -> Demo
             name = f"{first} {last}"
             email = f"{first.lower()}.{last.replace(' ', '').lower()}{number}@mail.example"
         customer = Customer(
-            is_business=is_business, name=name, first_name=first, last_name=last,
+            is_business=is_business,
+            name=name,
+            first_name=first,
+            last_name=last,
             code=f"C{number:05d}" if number % 10 else None,
-            street=street, postal_code=postal, city=city, country="NL", email=email,
-            telephone=_phone(rng, area), mobile=_mobile(rng) if rng.random() < 0.6 else None,
+            street=street,
+            postal_code=postal,
+            city=city,
+            country="NL",
+            email=email,
+            telephone=_phone(rng, area),
+            mobile=_mobile(rng) if rng.random() < 0.6 else None,
             status=statuses["Inactive"] if number % 17 == 0 else statuses["Active"],
         )
         if is_business:
             for _ in range(rng.randint(1, 3)):
                 contact_first, contact_last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-                customer.contacts.append(Contact(
-                    name=f"{contact_first} {contact_last}", function=rng.choice(FUNCTIONS),
-                    email=f"{contact_first.lower()}@{email.split('@')[1]}",
-                    telephone=_phone(rng, area), mobile=_mobile(rng),
-                ))
-            customer.invoice_addresses.append(InvoiceAddress(
-                attention="Accounts payable", street=street, postal_code=postal, city=city,
-                country="NL", invoice_email=f"invoices@{email.split('@')[1]}", is_default=True,
-            ))
+                customer.contacts.append(
+                    Contact(
+                        name=f"{contact_first} {contact_last}",
+                        function=rng.choice(FUNCTIONS),
+                        email=f"{contact_first.lower()}@{email.split('@')[1]}",
+                        telephone=_phone(rng, area),
+                        mobile=_mobile(rng),
+                    )
+                )
+            customer.invoice_addresses.append(
+                InvoiceAddress(
+                    attention="Accounts payable",
+                    street=street,
+                    postal_code=postal,
+                    city=city,
+                    country="NL",
+                    invoice_email=f"invoices@{email.split('@')[1]}",
+                    is_default=True,
+                )
+            )
         created.append(customer)
     session.add_all(created)
     session.flush()
@@ -130,12 +242,16 @@ def add_demo_data(session: Session, customers: int = 200, seed: int = 7) -> Demo
     session.add(CustomerUser(customer=created[0], user=portal_user, access=AccessLevel.ALL.value))
     for index, customer in enumerate(created[:60]):
         for _ in range(rng.randint(0, 3)):
-            session.add(Issue(
-                title=rng.choice(ISSUE_TITLES), description="Reported by phone.",
-                status=rng.choice(list(IssueStatus)).value,
-                priority=rng.choice(list(IssuePriority)).value,
-                customer=customer, reporter=portal_user if index == 0 else staff,
-            ))
+            session.add(
+                Issue(
+                    title=rng.choice(ISSUE_TITLES),
+                    description="Reported by phone.",
+                    status=rng.choice(list(IssueStatus)).value,
+                    priority=rng.choice(list(IssuePriority)).value,
+                    customer=customer,
+                    reporter=portal_user if index == 0 else staff,
+                )
+            )
     session.commit()
     return DemoSummary(created=True, customers=len(created))
 

@@ -141,14 +141,14 @@ class IrisAdmin:
 
     @staticmethod
     def _add_views(app: Flask, state: IrisState) -> None:
+        from .admin.custom_fields import CustomFieldView
         from .admin.customers import CustomerView
         from .admin.imports import ImportView
         from .admin.issues import IssueView
-        from .admin.permissions import PermissionTableView
-        from .admin.users import UserView
-        from .admin.custom_fields import CustomFieldView
         from .admin.messages import MessageView
+        from .admin.permissions import PermissionTableView
         from .admin.statuses import StatusView
+        from .admin.users import UserView
 
         category = app.config["IRIS_MENU_CATEGORY"]
         db = state.db
@@ -163,10 +163,12 @@ class IrisAdmin:
                 name=_l("Import customers"), endpoint="iris_import", url="import", category=category
             ),
             "message": MessageView(db, name=_l("Messages"), category=category),
-            "status": StatusView(db, name=_l("Status codes"), endpoint="customerstatus",
-                                 category=category),
-            "custom_field": CustomFieldView(db, name=_l("Custom fields"), endpoint="customfield",
-                                            category=category),
+            "status": StatusView(
+                db, name=_l("Status codes"), endpoint="customerstatus", category=category
+            ),
+            "custom_field": CustomFieldView(
+                db, name=_l("Custom fields"), endpoint="customfield", category=category
+            ),
         }
         for view in views.values():
             state.admin.add_view(view)

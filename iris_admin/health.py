@@ -77,8 +77,9 @@ def check_database(engine: Engine) -> DatabaseHealth:
     revision = ", ".join(sorted(revisions)) or None
     if revisions and not revisions & code_revisions():
         return DatabaseHealth(
-            "ok", note=f"The database schema (revision {revision}) is newer than this code "
-                       f"({expected}); replace these workers with the new version."
+            "ok",
+            note=f"The database schema (revision {revision}) is newer than this code "
+            f"({expected}); replace these workers with the new version.",
         )
     return DatabaseHealth(
         "not migrated",

@@ -41,8 +41,18 @@ class PhoneNumberError(ValueError):
 _PLAIN = re.compile(r"\+?[0-9][0-9 ()./\-]*")
 _NOT_DIGIT = re.compile(r"\D")
 # Validity only asks whether any type matches, so the common types go first.
-_TYPE_DESCS = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "voip",
-               "personal_number", "pager", "uan", "voicemail")
+_TYPE_DESCS = (
+    "fixed_line",
+    "mobile",
+    "toll_free",
+    "premium_rate",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+)
 _GROUP_REFERENCE = re.compile(r"\\(\d)")
 _SIMPLE_RULE = re.compile(r"(?:[^\\$]|\\\d)*")
 
@@ -101,8 +111,10 @@ class _FormatChoice:
 
     def __init__(self, formats: list[_Format]) -> None:
         self.formats = formats
-        widths = [_parser.parse(item.leading.pattern).getwidth()[1] if item.leading else 0
-                  for item in formats]
+        widths = [
+            _parser.parse(item.leading.pattern).getwidth()[1] if item.leading else 0
+            for item in formats
+        ]
         exact = all(
             _DIGIT_GROUPS.fullmatch(item.pattern.pattern)
             and not (item.leading and _LOOKAROUND.search(item.leading.pattern))
@@ -110,7 +122,8 @@ class _FormatChoice:
         )
         self.prefix = max(widths, default=0)
         self.memo: dict[tuple[int, str], _Format | None] | None = (
-            {} if exact and self.prefix <= _MEMO_PREFIX_MAX else None)
+            {} if exact and self.prefix <= _MEMO_PREFIX_MAX else None
+        )
 
     def _choose(self, nsn: str) -> _Format | None:
         for item in self.formats:
@@ -122,7 +135,7 @@ class _FormatChoice:
         if self.memo is None:
             chosen = self._choose(nsn)
         else:
-            key = (len(nsn), nsn[:self.prefix])
+            key = (len(nsn), nsn[: self.prefix])
             try:
                 chosen = self.memo[key]
             except KeyError:
@@ -149,38 +162,57 @@ class _Country:
         self.prefix = f"+{self.code} "
         general = metadata.general_desc
         self.general = self._desc(general)
-        self.types = [self._desc(getattr(metadata, name)) for name in _TYPE_DESCS
-                      if self._has_pattern(getattr(metadata, name))]
-        self.national_prefix = (re.compile(metadata.national_prefix_for_parsing)
-                                if metadata.national_prefix_for_parsing else None)
-        self.simple_national_prefix = not metadata.national_prefix_transform_rule
-        self.idd = re.compile(metadata.international_prefix) if metadata.international_prefix \
+        self.types = [
+            self._desc(getattr(metadata, name))
+            for name in _TYPE_DESCS
+            if self._has_pattern(getattr(metadata, name))
+        ]
+        self.national_prefix = (
+            re.compile(metadata.national_prefix_for_parsing)
+            if metadata.national_prefix_for_parsing
             else None
+        )
+        self.simple_national_prefix = not metadata.national_prefix_transform_rule
+        self.idd = (
+            re.compile(metadata.international_prefix) if metadata.international_prefix else None
+        )
         self.international_formats = _FormatChoice(
-            [self._format(item) for item in (metadata.intl_number_format or metadata.number_format)])
+            [self._format(item) for item in (metadata.intl_number_format or metadata.number_format)]
+        )
         self.national_formats = _FormatChoice(
-            [self._format(item) for item in metadata.number_format])
+            [self._format(item) for item in metadata.number_format]
+        )
 
     @staticmethod
     def _has_pattern(desc: object) -> bool:
         return desc is not None and bool(getattr(desc, "national_number_pattern", None))
 
     @staticmethod
-    def _desc(desc: phonenumbers.PhoneNumberDesc | None) -> tuple[frozenset[int], re.Pattern[str]] | None:
+    def _desc(
+        desc: phonenumbers.PhoneNumberDesc | None,
+    ) -> tuple[frozenset[int], re.Pattern[str]] | None:
         if desc is None or not desc.national_number_pattern:
             return None
         return frozenset(desc.possible_length or ()), re.compile(desc.national_number_pattern)
 
     @staticmethod
     def _format(item: phonenumbers.NumberFormat) -> _Format:
-        leading = re.compile(item.leading_digits_pattern[-1]) if item.leading_digits_pattern \
-            else None
+        leading = (
+            re.compile(item.leading_digits_pattern[-1]) if item.leading_digits_pattern else None
+        )
         national_rule = item.format
         if item.national_prefix_formatting_rule:
-            national_rule = util._FIRST_GROUP_PATTERN.sub(item.national_prefix_formatting_rule,
-                                                          item.format, count=1)
-        return _Format(leading, re.compile(item.pattern), item.format, national_rule,
-                       _compile_rule(item.format), _compile_rule(national_rule))
+            national_rule = util._FIRST_GROUP_PATTERN.sub(
+                item.national_prefix_formatting_rule, item.format, count=1
+            )
+        return _Format(
+            leading,
+            re.compile(item.pattern),
+            item.format,
+            national_rule,
+            _compile_rule(item.format),
+            _compile_rule(national_rule),
+        )
 
     @staticmethod
     def _matches(desc: tuple[frozenset[int], re.Pattern[str]] | None, nsn: str) -> bool:
@@ -235,8 +267,11 @@ def _fast(text: str, region: str | None) -> PhoneNumber | None:
         country = _country(code) if code else None
     else:
         country = _region_country(region) if region else None
-        if country is None or (country.idd is not None and country.idd.match(digits)) \
-                or digits.startswith(str(country.code)):
+        if (
+            country is None
+            or (country.idd is not None and country.idd.match(digits))
+            or digits.startswith(str(country.code))
+        ):
             return None  # dialling prefixes and country codes: the library's rules
         rest = digits
     if country is None or len(rest) < util._MIN_LENGTH_FOR_NSN:
@@ -247,15 +282,20 @@ def _fast(text: str, region: str | None) -> PhoneNumber | None:
         if match is not None:
             if text.startswith("+") or not country.simple_national_prefix or match.groups():
                 return None
-            stripped = rest[match.end():]
+            stripped = rest[match.end() :]
             if not (country.viable(rest) and not country.viable(stripped)):
                 length = util._test_number_length(stripped, country.metadata)
-                if length not in (util.ValidationResult.TOO_SHORT,
-                                  util.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
-                                  util.ValidationResult.INVALID_LENGTH):
+                if length not in (
+                    util.ValidationResult.TOO_SHORT,
+                    util.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
+                    util.ValidationResult.INVALID_LENGTH,
+                ):
                     nsn = stripped
-    if not (util._MIN_LENGTH_FOR_NSN <= len(nsn) <= util._MAX_LENGTH_FOR_NSN) \
-            or nsn.startswith("0") or not country.is_valid(nsn):
+    if (
+        not (util._MIN_LENGTH_FOR_NSN <= len(nsn) <= util._MAX_LENGTH_FOR_NSN)
+        or nsn.startswith("0")
+        or not country.is_valid(nsn)
+    ):
         return None
     return country.format(nsn)
 
@@ -270,7 +310,8 @@ def _slow(text: str, region: str | None) -> PhoneNumber:
     national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return PhoneNumber(
         international=phonenumbers.format_number(
-            number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
+            number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        ),
         national_digits=_NOT_DIGIT.sub("", national),
     )
 

@@ -206,10 +206,12 @@ def sorts_by_code_point(session: Any) -> bool:
         return bind.dialect.name == "sqlite"
     key = str(bind.url)
     if key not in _code_point_order:
-        provider, collate = session.execute(text(
-            "SELECT datlocprovider, datcollate FROM pg_database"
-            " WHERE datname = current_database()"
-        )).one()
+        provider, collate = session.execute(
+            text(
+                "SELECT datlocprovider, datcollate FROM pg_database"
+                " WHERE datname = current_database()"
+            )
+        ).one()
         _code_point_order[key] = provider == "c" and collate in _CODE_POINT_COLLATIONS
     return _code_point_order[key]
 
@@ -230,8 +232,9 @@ def _next_string(prefix: str) -> str:
 
 
 @contextmanager
-def bulk_indexing(session: Session, *, inserted: int = 0, updated: int = 0,
-                  deleted: int = 0) -> Iterator[None]:
+def bulk_indexing(
+    session: Session, *, inserted: int = 0, updated: int = 0, deleted: int = 0
+) -> Iterator[None]:
     """Index the text of a bulk write once at the end, when that is the cheaper way.
 
     Wraps statements that insert ``inserted`` customers, change the search text of
@@ -249,8 +252,9 @@ def bulk_indexing(session: Session, *, inserted: int = 0, updated: int = 0,
         return
     existing = session.scalar(text("SELECT count(*) FROM iris_customer")) or 0
     trigger_work = inserted + 2 * updated + deleted
-    with sqlite_index_rebuilt_afterwards(session.connection(),
-                                         existing + inserted - deleted <= trigger_work):
+    with sqlite_index_rebuilt_afterwards(
+        session.connection(), existing + inserted - deleted <= trigger_work
+    ):
         yield
 
 
@@ -270,9 +274,14 @@ def sqlite_index_rebuilt_afterwards(
     if connection.dialect.name != "sqlite" or not rebuild:
         yield
         return
-    fts_tables = connection.execute(text(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE :fts5"
-    ), {"fts5": "CREATE VIRTUAL TABLE%USING fts5%content=%iris_customer%"}).scalars().all()
+    fts_tables = (
+        connection.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE :fts5"),
+            {"fts5": "CREATE VIRTUAL TABLE%USING fts5%content=%iris_customer%"},
+        )
+        .scalars()
+        .all()
+    )
     triggers = [
         (name, sql)
         for name, sql in connection.exec_driver_sql(
@@ -294,8 +303,6 @@ def sqlite_index_rebuilt_afterwards(
     if announce:
         announce("Rebuilding the search index ...")
     for fts_table in fts_tables:
-        connection.exec_driver_sql(
-            f'INSERT INTO "{fts_table}"("{fts_table}") VALUES (\'rebuild\')'
-        )
+        connection.exec_driver_sql(f'INSERT INTO "{fts_table}"("{fts_table}") VALUES (\'rebuild\')')
     for _name, sql in triggers:
         connection.exec_driver_sql(sql)

@@ -54,57 +54,237 @@ class SeedRefused(Exception):
 # -- what the data is made of -------------------------------------------------------------
 
 FIRST_NAMES = (
-    "Anna", "Bram", "Carla", "Daan", "Eva", "Femke", "Gijs", "Hanna", "Ivo", "Joost", "Kim",
-    "Lotte", "Milan", "Noor", "Olaf", "Pien", "Ruben", "Sanne", "Tim", "Vera", "Willem", "Yara",
-    "Zoë", "Thijs", "Lieke", "Jesse", "Fleur", "Sem", "Isa", "Lucas", "Mila", "Finn", "Julia",
-    "Stijn", "Emma", "Jan", "Marieke", "Pieter", "Sophie", "Koen", "Mohamed", "Fatima", "Sven",
-    "Ingrid", "Hendrik", "Anouk", "Bas", "Charlotte", "Dirk", "Esther",
+    "Anna",
+    "Bram",
+    "Carla",
+    "Daan",
+    "Eva",
+    "Femke",
+    "Gijs",
+    "Hanna",
+    "Ivo",
+    "Joost",
+    "Kim",
+    "Lotte",
+    "Milan",
+    "Noor",
+    "Olaf",
+    "Pien",
+    "Ruben",
+    "Sanne",
+    "Tim",
+    "Vera",
+    "Willem",
+    "Yara",
+    "Zoë",
+    "Thijs",
+    "Lieke",
+    "Jesse",
+    "Fleur",
+    "Sem",
+    "Isa",
+    "Lucas",
+    "Mila",
+    "Finn",
+    "Julia",
+    "Stijn",
+    "Emma",
+    "Jan",
+    "Marieke",
+    "Pieter",
+    "Sophie",
+    "Koen",
+    "Mohamed",
+    "Fatima",
+    "Sven",
+    "Ingrid",
+    "Hendrik",
+    "Anouk",
+    "Bas",
+    "Charlotte",
+    "Dirk",
+    "Esther",
 )
 LAST_NAMES = (
-    "de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "de Groot",
-    "Bos", "Vos", "Peters", "Hendriks", "van Leeuwen", "Dekker", "Brouwer", "de Wit", "Dijkstra",
-    "Smits", "de Graaf", "van der Meer", "van der Linden", "Kok", "Jacobs", "de Haan", "Vermeulen",
-    "van den Berg", "van Dijk", "Willems", "van Beek", "Schouten", "Hoekstra", "Koster", "Prins",
-    "Huisman", "Kuipers", "van Wijk", "Postma", "Verhoeven", "Kramer", "El Amrani", "Yilmaz",
-    "Claes", "Maes", "Schmidt", "Müller",
+    "de Vries",
+    "Jansen",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Leeuwen",
+    "Dekker",
+    "Brouwer",
+    "de Wit",
+    "Dijkstra",
+    "Smits",
+    "de Graaf",
+    "van der Meer",
+    "van der Linden",
+    "Kok",
+    "Jacobs",
+    "de Haan",
+    "Vermeulen",
+    "van den Berg",
+    "van Dijk",
+    "Willems",
+    "van Beek",
+    "Schouten",
+    "Hoekstra",
+    "Koster",
+    "Prins",
+    "Huisman",
+    "Kuipers",
+    "van Wijk",
+    "Postma",
+    "Verhoeven",
+    "Kramer",
+    "El Amrani",
+    "Yilmaz",
+    "Claes",
+    "Maes",
+    "Schmidt",
+    "Müller",
 )
 COMPANY_WORDS = (
-    "Noord", "Delta", "Polder", "Tulp", "Haven", "Duin", "Molen", "Gracht", "Oranje", "Vuurtoren",
-    "Weide", "Brug", "Anker", "Klaver", "Valk", "Esdoorn", "Zuid", "Oost", "West", "Dijk",
-    "Kade", "Sluis", "Linde", "Eik", "Beuk", "Zon", "Regenboog", "Kompas", "Ster", "Horizon",
+    "Noord",
+    "Delta",
+    "Polder",
+    "Tulp",
+    "Haven",
+    "Duin",
+    "Molen",
+    "Gracht",
+    "Oranje",
+    "Vuurtoren",
+    "Weide",
+    "Brug",
+    "Anker",
+    "Klaver",
+    "Valk",
+    "Esdoorn",
+    "Zuid",
+    "Oost",
+    "West",
+    "Dijk",
+    "Kade",
+    "Sluis",
+    "Linde",
+    "Eik",
+    "Beuk",
+    "Zon",
+    "Regenboog",
+    "Kompas",
+    "Ster",
+    "Horizon",
 )
 COMPANY_KINDS = (
-    "Logistiek", "Bakkerij", "Advies", "Installaties", "Reizen", "Tandartsen", "Media", "Garage",
-    "Architecten", "Voeding", "Software", "Schoonmaak", "Bouw", "Makelaars", "Transport",
-    "Drukkerij", "Kinderopvang", "Fysiotherapie", "Accountants", "Hoveniers",
+    "Logistiek",
+    "Bakkerij",
+    "Advies",
+    "Installaties",
+    "Reizen",
+    "Tandartsen",
+    "Media",
+    "Garage",
+    "Architecten",
+    "Voeding",
+    "Software",
+    "Schoonmaak",
+    "Bouw",
+    "Makelaars",
+    "Transport",
+    "Drukkerij",
+    "Kinderopvang",
+    "Fysiotherapie",
+    "Accountants",
+    "Hoveniers",
 )
 LEGAL_FORMS = ("B.V.", "B.V.", "BV", "V.O.F.", "& Zn.", "Holding B.V.", "")
 STREETS = (
-    "Kerkstraat", "Dorpsstraat", "Stationsweg", "Molenweg", "Schoolstraat", "Marktplein",
-    "Julianalaan", "Beatrixstraat", "Industrieweg", "Havenkade", "Wilhelminastraat", "Nieuwstraat",
-    "Hoofdstraat", "Kastanjelaan", "Prinsengracht", "Lindelaan", "Parallelweg", "Emmastraat",
-    "Oranjestraat", "Sportlaan", "Kanaalweg", "Burgemeester de Withstraat", "Vondelstraat",
-    "Rembrandtlaan", "Van Goghstraat", "Spoorstraat", "Zandweg", "Raadhuisplein",
+    "Kerkstraat",
+    "Dorpsstraat",
+    "Stationsweg",
+    "Molenweg",
+    "Schoolstraat",
+    "Marktplein",
+    "Julianalaan",
+    "Beatrixstraat",
+    "Industrieweg",
+    "Havenkade",
+    "Wilhelminastraat",
+    "Nieuwstraat",
+    "Hoofdstraat",
+    "Kastanjelaan",
+    "Prinsengracht",
+    "Lindelaan",
+    "Parallelweg",
+    "Emmastraat",
+    "Oranjestraat",
+    "Sportlaan",
+    "Kanaalweg",
+    "Burgemeester de Withstraat",
+    "Vondelstraat",
+    "Rembrandtlaan",
+    "Van Goghstraat",
+    "Spoorstraat",
+    "Zandweg",
+    "Raadhuisplein",
 )
 HOUSE_SUFFIXES = ("", "", "", "", "a", "b", "-2", " bis")
 # City, first two digits of its postal codes, telephone area code (all valid numbers).
 NL_CITIES = (
-    ("Amsterdam", "10", "20"), ("Rotterdam", "30", "10"), ("Utrecht", "35", "30"),
-    ("Den Haag", "25", "70"), ("Eindhoven", "56", "40"), ("Groningen", "97", "50"),
-    ("Haarlem", "20", "23"), ("Leiden", "23", "71"), ("Zwolle", "80", "38"),
-    ("Breda", "48", "76"), ("Arnhem", "68", "26"), ("Nijmegen", "65", "24"),
-    ("Tilburg", "50", "13"), ("Almere", "13", "36"), ("Maastricht", "62", "43"),
-    ("Amersfoort", "38", "33"), ("Apeldoorn", "73", "55"), ("Enschede", "75", "53"),
-    ("Leeuwarden", "89", "58"), ("Delft", "26", "15"),
+    ("Amsterdam", "10", "20"),
+    ("Rotterdam", "30", "10"),
+    ("Utrecht", "35", "30"),
+    ("Den Haag", "25", "70"),
+    ("Eindhoven", "56", "40"),
+    ("Groningen", "97", "50"),
+    ("Haarlem", "20", "23"),
+    ("Leiden", "23", "71"),
+    ("Zwolle", "80", "38"),
+    ("Breda", "48", "76"),
+    ("Arnhem", "68", "26"),
+    ("Nijmegen", "65", "24"),
+    ("Tilburg", "50", "13"),
+    ("Almere", "13", "36"),
+    ("Maastricht", "62", "43"),
+    ("Amersfoort", "38", "33"),
+    ("Apeldoorn", "73", "55"),
+    ("Enschede", "75", "53"),
+    ("Leeuwarden", "89", "58"),
+    ("Delft", "26", "15"),
 )
 POSTAL_LETTERS = "ABCDEGHJKLMNPRTVWXZ"  # no F, I, O, Q, U, Y; avoids SA/SD/SS
 MAIL_PROVIDERS = ("gmail.com", "ziggo.nl", "kpnmail.nl", "hotmail.com", "outlook.com", "xs4all.nl")
-FUNCTIONS = ("Directeur", "Office manager", "Boekhouding", "IT", "Planning", "Eigenaar",
-             "Inkoop", "Facilitair")
+FUNCTIONS = (
+    "Directeur",
+    "Office manager",
+    "Boekhouding",
+    "IT",
+    "Planning",
+    "Eigenaar",
+    "Inkoop",
+    "Facilitair",
+)
 ISSUE_TITLES = (
-    "Factuur niet ontvangen", "Kan niet inloggen", "Afspraak verzetten", "Adreswijziging",
-    "Vraag over het contract", "Printer offline", "Offerte aangevraagd",
-    "Verkeerd bedrag op factuur", "Levering vertraagd", "Wachtwoord vergeten",
+    "Factuur niet ontvangen",
+    "Kan niet inloggen",
+    "Afspraak verzetten",
+    "Adreswijziging",
+    "Vraag over het contract",
+    "Printer offline",
+    "Offerte aangevraagd",
+    "Verkeerd bedrag op factuur",
+    "Levering vertraagd",
+    "Wachtwoord vergeten",
 )
 ISSUE_STATES = ("open", "open", "in_progress", "waiting", "closed", "closed", "closed")
 ISSUE_PRIORITIES = ("low", "normal", "normal", "normal", "high", "urgent")
@@ -143,8 +323,10 @@ def _de_landline(area: str, digits: int) -> Callable[[Callable[[], float]], Phon
 
 
 # (country, city, postal code maker, telephone maker)
-FOREIGN_CITIES: tuple[tuple[str, str, Callable[[Callable[[], float]], str],
-                            Callable[[Callable[[], float]], Phone]], ...] = (
+FOREIGN_CITIES: tuple[
+    tuple[str, str, Callable[[Callable[[], float]], str], Callable[[Callable[[], float]], Phone]],
+    ...,
+] = (
     ("BE", "Antwerpen", lambda r: str(2000 + int(r() * 661)), _be_landline("3")),
     ("BE", "Brussel", lambda r: str(1000 + int(r() * 211)), _be_landline("2")),
     ("DE", "Düsseldorf", lambda r: str(40210 + int(r() * 420)), _de_landline("211", 7)),
@@ -158,8 +340,14 @@ _NOT_DIGITS = re.compile(r"\D")
 
 
 def search_text(
-    name: str, code: str | None, email: str | None, telephone: Phone | None,
-    mobile: Phone | None, street: str | None, postal_code: str | None, city: str | None,
+    name: str,
+    code: str | None,
+    email: str | None,
+    telephone: Phone | None,
+    mobile: Phone | None,
+    street: str | None,
+    postal_code: str | None,
+    city: str | None,
 ) -> str:
     """``models.customers.build_search_text`` for values whose national digits are known.
 
@@ -274,30 +462,32 @@ class Generator:
             self.businesses.append(number)
         active = r() < 0.88
         created = self.now - timedelta(days=int(r() * 5 * 365), seconds=int(r() * 86400))
-        batch.customers.append({
-            "id": number,
-            "is_business": is_business,
-            "name": name,
-            "first_name": first,
-            "last_name": last,
-            "code": code,
-            "street": street,
-            "postal_code": postal_code,
-            "city": city,
-            "country": country,
-            "email": email,
-            "telephone": telephone[0] if telephone else None,
-            "mobile": mobile[0] if mobile else None,
-            "default_payer_id": payer,
-            "status_id": self.active if active else self.inactive,
-            "search_text": search_text(
-                name, code, email, telephone, mobile, street, postal_code, city
-            ),
-            "custom_values": {},
-            "notify_issue_updates": r() < 0.1,
-            "created_at": created,
-            "updated_at": created,
-        })
+        batch.customers.append(
+            {
+                "id": number,
+                "is_business": is_business,
+                "name": name,
+                "first_name": first,
+                "last_name": last,
+                "code": code,
+                "street": street,
+                "postal_code": postal_code,
+                "city": city,
+                "country": country,
+                "email": email,
+                "telephone": telephone[0] if telephone else None,
+                "mobile": mobile[0] if mobile else None,
+                "default_payer_id": payer,
+                "status_id": self.active if active else self.inactive,
+                "search_text": search_text(
+                    name, code, email, telephone, mobile, street, postal_code, city
+                ),
+                "custom_values": {},
+                "notify_issue_updates": r() < 0.1,
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
         if is_business:
             self._contacts(batch, number, domain, area, created)
             self._invoice_addresses(batch, number, street, postal_code, city, country, domain)
@@ -314,59 +504,75 @@ class Generator:
         count = 0 if roll < 0.15 else 1 if roll < 0.55 else 2 if roll < 0.85 else 3
         for _ in range(count):
             first, last = pick(FIRST_NAMES), pick(LAST_NAMES)
-            batch.contacts.append({
-                "customer_id": customer_id,
-                "name": f"{first} {last}",
-                "function": pick(FUNCTIONS) if r() < 0.8 else None,
-                "email": f"{_slug(first)}.{_slug(last)}@{domain}" if r() < 0.9 else None,
-                "telephone": _nl_landline(r, area)[0] if area and r() < 0.6 else None,
-                "mobile": _nl_mobile(r)[0] if r() < 0.7 else None,
-            })
+            batch.contacts.append(
+                {
+                    "customer_id": customer_id,
+                    "name": f"{first} {last}",
+                    "function": pick(FUNCTIONS) if r() < 0.8 else None,
+                    "email": f"{_slug(first)}.{_slug(last)}@{domain}" if r() < 0.9 else None,
+                    "telephone": _nl_landline(r, area)[0] if area and r() < 0.6 else None,
+                    "mobile": _nl_mobile(r)[0] if r() < 0.7 else None,
+                }
+            )
 
     def _invoice_addresses(
-        self, batch: Batch, customer_id: int, street: str, postal_code: str, city: str,
-        country: str, domain: str | None,
+        self,
+        batch: Batch,
+        customer_id: int,
+        street: str,
+        postal_code: str,
+        city: str,
+        country: str,
+        domain: str | None,
     ) -> None:
         r = self.random
         if domain is not None and r() < 0.15:
             return  # invoices go to the customer's own address
-        batch.invoice_addresses.append({
-            "customer_id": customer_id,
-            "attention": "Crediteurenadministratie" if domain else None,
-            "street": street if r() < 0.7 else f"Postbus {1 + int(r() * 9999)}",
-            "postal_code": postal_code,
-            "city": city,
-            "country": country,
-            "invoice_email": f"facturen@{domain}" if domain and r() < 0.7 else None,
-            "is_default": True,
-        })
-        if domain is not None and r() < 0.08:  # a second address, e.g. a branch
-            batch.invoice_addresses.append({
+        batch.invoice_addresses.append(
+            {
                 "customer_id": customer_id,
-                "attention": "Vestiging " + self.pick(NL_CITIES)[0],
-                "street": f"{self.pick(STREETS)} {1 + int(r() * 250)}",
+                "attention": "Crediteurenadministratie" if domain else None,
+                "street": street if r() < 0.7 else f"Postbus {1 + int(r() * 9999)}",
                 "postal_code": postal_code,
                 "city": city,
                 "country": country,
-                "invoice_email": None,
-                "is_default": False,
-            })
+                "invoice_email": f"facturen@{domain}" if domain and r() < 0.7 else None,
+                "is_default": True,
+            }
+        )
+        if domain is not None and r() < 0.08:  # a second address, e.g. a branch
+            batch.invoice_addresses.append(
+                {
+                    "customer_id": customer_id,
+                    "attention": "Vestiging " + self.pick(NL_CITIES)[0],
+                    "street": f"{self.pick(STREETS)} {1 + int(r() * 250)}",
+                    "postal_code": postal_code,
+                    "city": city,
+                    "country": country,
+                    "invoice_email": None,
+                    "is_default": False,
+                }
+            )
 
     def _issues(self, batch: Batch, customer_id: int, since: datetime, active: bool) -> None:
         r, pick = self.random, self.pick
         for _ in range(1 + int(r() * 3)):
             opened = since + (self.now - since) * r()
             status = pick(ISSUE_STATES) if active else "closed"
-            batch.issues.append({
-                "title": pick(ISSUE_TITLES),
-                "description": "Telefonisch gemeld.",
-                "status": status,
-                "priority": pick(ISSUE_PRIORITIES),
-                "customer_id": customer_id,
-                "reporter_id": None,
-                "created_at": opened,
-                "updated_at": opened if status == "open" else opened + (self.now - opened) * r(),
-            })
+            batch.issues.append(
+                {
+                    "title": pick(ISSUE_TITLES),
+                    "description": "Telefonisch gemeld.",
+                    "status": status,
+                    "priority": pick(ISSUE_PRIORITIES),
+                    "customer_id": customer_id,
+                    "reporter_id": None,
+                    "created_at": opened,
+                    "updated_at": opened
+                    if status == "open"
+                    else opened + (self.now - opened) * r(),
+                }
+            )
 
 
 # -- writing -----------------------------------------------------------------------------------
@@ -418,9 +624,7 @@ def seed_customers(
     if customers < 1 or batch_size < 1:
         raise SeedRefused("The number of customers and the batch size must be at least 1.")
     if current_revision(engine) != head_revision():
-        raise SeedRefused(
-            "The database schema is not up to date; run `flask iris init` first."
-        )
+        raise SeedRefused("The database schema is not up to date; run `flask iris init` first.")
     started = time.perf_counter()
     result = SeedResult()
     with engine.begin() as connection:
@@ -490,7 +694,9 @@ def _drop_taken_codes(connection: Connection, rows: list[dict[str, Any]]) -> int
     column = func.lower(Customer.__table__.c.code)
     taken: set[str] = set()
     for start in range(0, len(codes), 5000):  # below every database's parameter limit
-        taken.update(connection.scalars(select(column).where(column.in_(codes[start:start + 5000]))))
+        taken.update(
+            connection.scalars(select(column).where(column.in_(codes[start : start + 5000])))
+        )
     dropped = 0
     for row in rows:
         if row["code"] and row["code"].lower() in taken:
@@ -552,7 +758,9 @@ def _advance_id_sequence(connection: Connection) -> None:
     """PostgreSQL: customer ids were given explicitly, so move the id sequence past them."""
     if connection.dialect.name != "postgresql":
         return
-    connection.execute(text(
-        "SELECT setval(pg_get_serial_sequence('iris_customer', 'id'), "
-        "(SELECT max(id) FROM iris_customer))"
-    ))
+    connection.execute(
+        text(
+            "SELECT setval(pg_get_serial_sequence('iris_customer', 'id'), "
+            "(SELECT max(id) FROM iris_customer))"
+        )
+    )

@@ -66,8 +66,10 @@ def analyse_phone(value: object, default_region: str = "NL") -> phone_numbers.Ph
     except phone_numbers.PhoneNumberError as exc:
         if exc.reason == "unparsable":
             raise InvalidValue(
-                _l("Not a valid phone number: %(value)s. Use a format like +31 20 1234567.",
-                   value=text)
+                _l(
+                    "Not a valid phone number: %(value)s. Use a format like +31 20 1234567.",
+                    value=text,
+                )
             ) from exc
         raise InvalidValue(
             _l(

@@ -45,8 +45,11 @@ if BACKEND not in ("sqlite", "postgresql"):
 def pytest_configure(config: pytest.Config) -> None:
     # One server for the whole run, started before xdist's workers (they inherit the
     # environment variable).
-    if (BACKEND == "postgresql" and not os.environ.get("IRIS_TEST_POSTGRES_URL")
-            and not hasattr(config, "workerinput")):
+    if (
+        BACKEND == "postgresql"
+        and not os.environ.get("IRIS_TEST_POSTGRES_URL")
+        and not hasattr(config, "workerinput")
+    ):
         server = postgres_server.start()
         config.stash[_SERVER_KEY] = server
         os.environ["IRIS_TEST_POSTGRES_URL"] = server.url
@@ -88,12 +91,14 @@ class PostgresDatabases:
         self.prefix = f"iris_test_{os.getpid()}"
         self.template = f"{self.prefix}_template"
         self.counter = itertools.count()
-        self.admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT",
-                                      poolclass=sa.pool.NullPool)
+        self.admin = sa.create_engine(
+            server_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+        )
         self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
         self._execute(f'CREATE DATABASE "{self.template}"')
-        engine = sa.create_engine(postgres_server.database_url(server_url, self.template),
-                                  poolclass=sa.pool.NullPool)
+        engine = sa.create_engine(
+            postgres_server.database_url(server_url, self.template), poolclass=sa.pool.NullPool
+        )
         upgrade(engine)
         engine.dispose()
 

@@ -7,7 +7,7 @@ from iris_admin.extension import db_session
 from iris_admin.models import Customer, Issue
 
 
-def make_customer(name: str = "Acme B.V.", *, commit: bool = True, **values) -> Customer:  # noqa: ANN003
+def make_customer(name: str = "Acme B.V.", *, commit: bool = True, **values) -> Customer:
     session = db_session()
     values.setdefault("is_business", True)
     values.setdefault("status", default_status(session))
@@ -18,7 +18,7 @@ def make_customer(name: str = "Acme B.V.", *, commit: bool = True, **values) -> 
     return customer
 
 
-def make_issue(customer: Customer, title: str = "Printer offline", **values) -> Issue:  # noqa: ANN003
+def make_issue(customer: Customer, title: str = "Printer offline", **values) -> Issue:
     session = db_session()
     issue = Issue(title=title, customer=customer, **values)
     session.add(issue)

@@ -28,8 +28,11 @@ from iris_admin.models import ImportRun
 HEADERS = list(TEMPLATE_HEADERS)
 
 
-def xlsx_bytes(rows: Sequence[Sequence[Any]], header: Sequence[Any] | None = None,
-               text_columns: Sequence[int] = ()) -> bytes:
+def xlsx_bytes(
+    rows: Sequence[Sequence[Any]],
+    header: Sequence[Any] | None = None,
+    text_columns: Sequence[int] = (),
+) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(list(header if header is not None else HEADERS))
@@ -58,8 +61,12 @@ def xls_bytes(rows: Sequence[Sequence[Any]], header: Sequence[Any] | None = None
     return out.getvalue()
 
 
-def csv_bytes(rows: Sequence[Sequence[Any]], header: Sequence[Any] | None = None,
-              delimiter: str = ",", bom: bool = True) -> bytes:
+def csv_bytes(
+    rows: Sequence[Sequence[Any]],
+    header: Sequence[Any] | None = None,
+    delimiter: str = ",",
+    bom: bool = True,
+) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text, delimiter=delimiter)
     writer.writerow(list(header if header is not None else HEADERS))
@@ -70,36 +77,58 @@ def csv_bytes(rows: Sequence[Sequence[Any]], header: Sequence[Any] | None = None
 
 def row(**values: Any) -> list[Any]:
     """A template row from keyword arguments: row(code="C1", name="Acme", email=...)."""
-    keys = ["code", "name", "is_business", "first_name", "last_name", "street", "postal_code",
-            "city", "country", "email", "telephone", "mobile", "default_payer", "status"]
+    keys = [
+        "code",
+        "name",
+        "is_business",
+        "first_name",
+        "last_name",
+        "street",
+        "postal_code",
+        "city",
+        "country",
+        "email",
+        "telephone",
+        "mobile",
+        "default_payer",
+        "status",
+    ]
     unknown = set(values) - set(keys)
     assert not unknown, unknown
     return [values.get(key) for key in keys]
 
 
-def plan_in_memory(data: bytes, filename: str = "customers.xlsx", mode: str = "add",
-                   batch_size: int = 1000) -> tuple[ImportResult, list[RowResult]]:
+def plan_in_memory(
+    data: bytes, filename: str = "customers.xlsx", mode: str = "add", batch_size: int = 1000
+) -> tuple[ImportResult, list[RowResult]]:
     sheet = open_sheet(data, filename)
     sink = ListSink()
-    result = build_plan(db_session(), sheet.header, sheet.rows,
-                        PlanSettings(mode=ImportMode(mode), batch_size=batch_size), sink,
-                        file_format=sheet.format)
+    result = build_plan(
+        db_session(),
+        sheet.header,
+        sheet.rows,
+        PlanSettings(mode=ImportMode(mode), batch_size=batch_size),
+        sink,
+        file_format=sheet.format,
+    )
     return result, sink.ordered()
 
 
-def stored_plan(data: bytes, filename: str = "customers.xlsx", mode: str = "add",
-                batch_size: int = 1000) -> tuple[ImportRun, list[RowResult]]:
+def stored_plan(
+    data: bytes, filename: str = "customers.xlsx", mode: str = "add", batch_size: int = 1000
+) -> tuple[ImportRun, list[RowResult]]:
     session = db_session()
-    run = create_run(session, mode=ImportMode(mode), file_name=filename, file_size=len(data),
-                     ttl_seconds=3600)
-    plan_run(session, run, data, ReadOptions(max_bytes=20 * 1024 * 1024,
-                                             batch_size=batch_size))
+    run = create_run(
+        session, mode=ImportMode(mode), file_name=filename, file_size=len(data), ttl_seconds=3600
+    )
+    plan_run(session, run, data, ReadOptions(max_bytes=20 * 1024 * 1024, batch_size=batch_size))
     session.refresh(run)
     return run, list(iter_rows(session, run.id))
 
 
-def import_file(data: bytes, filename: str = "customers.xlsx", mode: str = "add",
-                batch_size: int = 1000) -> ImportRun:
+def import_file(
+    data: bytes, filename: str = "customers.xlsx", mode: str = "add", batch_size: int = 1000
+) -> ImportRun:
     """Plan and apply, as a confirmed import does; the plan must have no errors."""
     run, rows = stored_plan(data, filename, mode, batch_size)
     assert not run.has_errors, [r.messages for r in rows if r.messages] or run.file_errors

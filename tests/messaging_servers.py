@@ -39,8 +39,13 @@ class Received:
 class SmtpInbox:
     """A real SMTP server on 127.0.0.1 that keeps what it receives."""
 
-    def __init__(self, *, login: tuple[str, str] | None = None, tls: str | None = None,
-                 tls_context: Any = None) -> None:
+    def __init__(
+        self,
+        *,
+        login: tuple[str, str] | None = None,
+        tls: str | None = None,
+        tls_context: Any = None,
+    ) -> None:
         """``tls``: None (plain), "starttls" (required before MAIL) or "ssl" (from the start)."""
         self.received: list[Received] = []
         self.refused_recipients: set[str] = set()

@@ -143,20 +143,38 @@ def build_world() -> World:
     link(users["consultant"], bravo, AccessLevel.OWN, commit=False)
     victim_link = link(users["leaver"], alpha, AccessLevel.OWN, commit=False)
 
-    own_issue = Issue(customer=alpha, title="Alpha printer offline", reporter=users["own"],
-                      description="The printer on floor 2 is offline.")
-    colleague_issue = Issue(customer=alpha, title="Alpha invoice question",
-                            reporter=users["all"], description="Why is invoice 12 higher?")
-    bravo_issue = Issue(customer=bravo, title="Bravo secret project", reporter=users["bravo"],
-                        description="Bravo's confidential plans.")
+    own_issue = Issue(
+        customer=alpha,
+        title="Alpha printer offline",
+        reporter=users["own"],
+        description="The printer on floor 2 is offline.",
+    )
+    colleague_issue = Issue(
+        customer=alpha,
+        title="Alpha invoice question",
+        reporter=users["all"],
+        description="Why is invoice 12 higher?",
+    )
+    bravo_issue = Issue(
+        customer=bravo,
+        title="Bravo secret project",
+        reporter=users["bravo"],
+        description="Bravo's confidential plans.",
+    )
     session.add_all([own_issue, colleague_issue, bravo_issue])
 
     contacts = {}
     addresses = {}
     for key, customer in (("alpha", alpha), ("bravo", bravo), ("victim", alpha)):
-        contact = Contact(customer=customer, name=f"{key.title()} Contact", email=f"c@{key}.example")
-        address = InvoiceAddress(customer=customer, street=f"{key.title()}straat 1",
-                                 city="Utrecht", is_default=key != "victim")
+        contact = Contact(
+            customer=customer, name=f"{key.title()} Contact", email=f"c@{key}.example"
+        )
+        address = InvoiceAddress(
+            customer=customer,
+            street=f"{key.title()}straat 1",
+            city="Utrecht",
+            is_default=key != "victim",
+        )
         session.add_all([contact, address])
         contacts[key], addresses[key] = contact, address
 
@@ -166,8 +184,9 @@ def build_world() -> World:
         users=users,
         own_issue=own_issue,
         own_public_reply=reply(own_issue, users["staff"], "We are sending a technician."),
-        own_internal_note=reply(own_issue, users["staff"], "INTERNAL: customer is late paying",
-                                internal=True),
+        own_internal_note=reply(
+            own_issue, users["staff"], "INTERNAL: customer is late paying", internal=True
+        ),
         colleague_issue=colleague_issue,
         colleague_reply=reply(colleague_issue, users["all"], "Any news on invoice 12?"),
         bravo_issue=bravo_issue,

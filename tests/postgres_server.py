@@ -60,24 +60,57 @@ def start() -> Server:
     if run_as:
         user = pwd.getpwnam(run_as)
         os.chown(data_dir, user.pw_uid, user.pw_gid)
-    _run([str(bin_dir / "initdb"), "-D", str(data_dir), "-U", "postgres", "--auth=trust",
-          "--encoding=UTF8", "--locale=C.UTF-8"], run_as)
+    _run(
+        [
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data_dir),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        ],
+        run_as,
+    )
     port = _free_port()
-    options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {data_dir} -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {data_dir} -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
     pg_ctl = str(bin_dir / "pg_ctl")
-    _run([pg_ctl, "-D", str(data_dir), "-o", options, "-l", str(data_dir / "server.log"),
-          "-w", "-t", "60", "start"], run_as)
-    return Server(url=f"{DRIVER}://postgres@127.0.0.1:{port}/postgres", data_dir=data_dir,
-                  run_as=run_as, pg_ctl=pg_ctl)
+    _run(
+        [
+            pg_ctl,
+            "-D",
+            str(data_dir),
+            "-o",
+            options,
+            "-l",
+            str(data_dir / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
+        run_as,
+    )
+    return Server(
+        url=f"{DRIVER}://postgres@127.0.0.1:{port}/postgres",
+        data_dir=data_dir,
+        run_as=run_as,
+        pg_ctl=pg_ctl,
+    )
 
 
 def stop(server: Server) -> None:
     if server.data_dir is None or server.pg_ctl is None:
         return
     try:
-        _run([server.pg_ctl, "-D", str(server.data_dir), "-m", "immediate", "-w", "stop"],
-             server.run_as)
+        _run(
+            [server.pg_ctl, "-D", str(server.data_dir), "-m", "immediate", "-w", "stop"],
+            server.run_as,
+        )
     finally:
         shutil.rmtree(server.data_dir, ignore_errors=True)
 

@@ -74,8 +74,11 @@ class SecureModelView(PermissionRequired, ModelView):
         return has_permission(self.delete_permission or self.permission)
 
     # Flask-Admin's own labels, so its translations apply.
-    @action("delete", admin_lazy_gettext("Delete"),
-            admin_lazy_gettext("Are you sure you want to delete selected records?"))
+    @action(
+        "delete",
+        admin_lazy_gettext("Delete"),
+        admin_lazy_gettext("Are you sure you want to delete selected records?"),
+    )
     def action_delete(self, ids: tuple[str, ...]) -> Any:
         # The ids arrive as text; PostgreSQL will not compare an integer key with text.
         return super().action_delete(tuple(self._typed_ids(ids)))

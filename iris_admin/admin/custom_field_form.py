@@ -187,4 +187,3 @@ class CustomFieldsFormMixin:
                 if form_field is not None:
                     form_field.data = form_value(field, values.get(field.key))
         return form
-

@@ -122,7 +122,14 @@ class ContactInline(InlineFormAdmin):
 
 class InvoiceAddressInline(InlineFormAdmin):
     form_columns = (
-        "id", "attention", "street", "postal_code", "city", "country", "invoice_email", "is_default"
+        "id",
+        "attention",
+        "street",
+        "postal_code",
+        "city",
+        "country",
+        "invoice_email",
+        "is_default",
     )
     form_overrides = {"country": Select2Field}
     # Same labels and required fields as the pop-up on the customer page.
@@ -208,7 +215,14 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
 
     can_view_details = True
     column_list = (
-        "name", "code", "address", "email", "telephone", "mobile", "default_payer", "status"
+        "name",
+        "code",
+        "address",
+        "email",
+        "telephone",
+        "mobile",
+        "default_payer",
+        "status",
     )
     # Flask-Admin joins only the status by itself (it skips relations to the same model),
     # so each row's default payer would cost a query of its own.
@@ -246,8 +260,20 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
         "status": _format_status,
     }
     column_details_list = (
-        "is_business", "name", "first_name", "last_name", "code", "street", "postal_code",
-        "city", "country", "email", "telephone", "mobile", "default_payer", "status",
+        "is_business",
+        "name",
+        "first_name",
+        "last_name",
+        "code",
+        "street",
+        "postal_code",
+        "city",
+        "country",
+        "email",
+        "telephone",
+        "mobile",
+        "default_payer",
+        "status",
     )
     column_formatters_detail = {
         "is_business": lambda view, context, model, name: (
@@ -259,8 +285,20 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
     }
 
     form_columns = (
-        "is_business", "name", "first_name", "last_name", "code", "street", "postal_code",
-        "city", "country", "email", "telephone", "mobile", "default_payer", "status",
+        "is_business",
+        "name",
+        "first_name",
+        "last_name",
+        "code",
+        "street",
+        "postal_code",
+        "city",
+        "country",
+        "email",
+        "telephone",
+        "mobile",
+        "default_payer",
+        "status",
     )
     form_overrides = {"country": Select2Field}
     form_args = {
@@ -325,7 +363,8 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
 
     def get_list_row_actions(self) -> list[Any]:
         return [
-            self._FAST_ROW_ACTIONS[type(action)]() if type(action) in self._FAST_ROW_ACTIONS
+            self._FAST_ROW_ACTIONS[type(action)]()
+            if type(action) in self._FAST_ROW_ACTIONS
             else action
             for action in super().get_list_row_actions()
         ]
@@ -346,8 +385,14 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
         return [(getattr(Customer, name), bool(desc)) for name, desc in self.column_default_sort]
 
     def get_list(  # type: ignore[override]
-        self, page: Any, sort_column: Any, sort_desc: Any, search: Any, filters: Any,
-        execute: bool = True, page_size: int | None = None,
+        self,
+        page: Any,
+        sort_column: Any,
+        sort_desc: Any,
+        search: Any,
+        filters: Any,
+        execute: bool = True,
+        page_size: int | None = None,
     ) -> Any:
         """Flask-Admin's get_list with a capped count, the search index and cheap paging."""
         page_size = self.page_size if page_size is None else page_size
@@ -368,14 +413,22 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
         terms = SearchTerms.parse(search) if self._search_supported else SearchTerms.parse("")
         if terms:
             found = search_page(
-                session, rows=rows.statement, filtered=filtered, terms=terms, order=order,
-                offset=offset, page_size=page_size, limit=count_limit,
+                session,
+                rows=rows.statement,
+                filtered=filtered,
+                terms=terms,
+                order=order,
+                offset=offset,
+                page_size=page_size,
+                limit=count_limit,
             )
             count, query = found.count, query.filter(found.condition)
             if not found.paged:
                 query = load_page_by_id(
                     self._apply_pagination(query, page, page_size),
-                    id_column=Customer.id, page=page, page_size=page_size,
+                    id_column=Customer.id,
+                    page=page,
+                    page_size=page_size,
                 )
         else:
             count = count_customers(session, rows.statement, count_limit, filtered=filtered)
@@ -387,7 +440,9 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
             else:
                 query = load_page_by_id(
                     self._apply_pagination(query, page, page_size),
-                    id_column=Customer.id, page=page, page_size=page_size,
+                    id_column=Customer.id,
+                    page=page,
+                    page_size=page_size,
                 )
         if not execute:
             return count, query
@@ -395,7 +450,7 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
         return count.after_page(offset, len(data), page_size), data
 
     def count_text(self, count: Any) -> str:
-        """"1,234 customers", "10,000+ customers" or "about 1,000,000 customers"."""
+        """ "1,234 customers", "10,000+ customers" or "about 1,000,000 customers"."""
         if count is None:
             return ""
         kind = getattr(count, "kind", RowCount.EXACT)
@@ -404,8 +459,9 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
             return _("%(count)s+ customers", count=format_number(shown))
         if kind == RowCount.ABOUT:
             return _("about %(count)s customers", count=format_number(_round_estimate(shown)))
-        return ngettext("%(count)s customer", "%(count)s customers", int(shown),
-                        count=format_number(shown))
+        return ngettext(
+            "%(count)s customer", "%(count)s customers", int(shown), count=format_number(shown)
+        )
 
     # -- form ----------------------------------------------------------------
     def scaffold_form(self) -> Any:
@@ -436,10 +492,15 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
     # -- customer page ---------------------------------------------------------
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.list_template and "list_row_actions" in kwargs:
-            kwargs.setdefault(CONTEXT_NAME, PageLinks.for_page(
-                self, return_url=kwargs.get("return_url"), delete_form=kwargs.get("delete_form"),
-                issues_url=customer_issues_url_maker(),
-            ))
+            kwargs.setdefault(
+                CONTEXT_NAME,
+                PageLinks.for_page(
+                    self,
+                    return_url=kwargs.get("return_url"),
+                    delete_form=kwargs.get("delete_form"),
+                    issues_url=customer_issues_url_maker(),
+                ),
+            )
         if template == self.details_template and "model" in kwargs:
             for key, value in self._customer_page_context(kwargs["model"]).items():
                 kwargs.setdefault(key, value)
@@ -704,7 +765,9 @@ def _delete_consequences(customer: Customer) -> list[str]:
         consequences.append(_("the log of %(count)d message(s) sent or scheduled", count=messages))
     if customer.user_links:
         consequences.append(
-            _("the access of %(count)d customer user(s) (the accounts stay)",
-              count=len(customer.user_links))
+            _(
+                "the access of %(count)d customer user(s) (the accounts stay)",
+                count=len(customer.user_links),
+            )
         )
     return consequences

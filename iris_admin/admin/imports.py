@@ -85,11 +85,15 @@ MODE_LABELS = {
 }
 MODE_HELP = {
     "add": _l("New customers are added and existing ones updated; nothing else changes."),
-    "all": _l("As add; the preview also lists the customers that are in the system but not "
-              "in the file (downloadable). Nothing is deleted."),
-    "delete": _l("The customers listed are deleted after you confirm by typing their number. "
-                 "Rows that match nobody, and customers with issues or that pay for others, "
-                 "are reported and left alone."),
+    "all": _l(
+        "As add; the preview also lists the customers that are in the system but not "
+        "in the file (downloadable). Nothing is deleted."
+    ),
+    "delete": _l(
+        "The customers listed are deleted after you confirm by typing their number. "
+        "Rows that match nobody, and customers with issues or that pay for others, "
+        "are reported and left alone."
+    ),
 }
 FILTER_LABELS = {
     "changes": _l("Changes"),
@@ -108,8 +112,13 @@ STATUS_LABELS = {
     "skip": _l("left alone"),
 }
 STATUS_BADGES = {
-    "new": "success", "update": "primary", "unchanged": "secondary", "delete": "danger",
-    "missing": "warning", "error": "danger", "skip": "warning",
+    "new": "success",
+    "update": "primary",
+    "unchanged": "secondary",
+    "delete": "danger",
+    "missing": "warning",
+    "error": "danger",
+    "skip": "warning",
 }
 
 
@@ -118,8 +127,10 @@ class UploadTooLarge(HTTPException):
 
 
 class UploadForm(FlaskForm):
-    file = FileField(_l("Spreadsheet (.xlsx, .xls or .csv)"),
-                     validators=[FileRequired(_l("Choose a file to upload."))])
+    file = FileField(
+        _l("Spreadsheet (.xlsx, .xls or .csv)"),
+        validators=[FileRequired(_l("Choose a file to upload."))],
+    )
     mode = RadioField(_l("Mode"), default="add")
 
 
@@ -247,21 +258,36 @@ class ImportView(SecureView):
         purge_old(session, keep_days=int(self._config("IRIS_IMPORT_KEEP_DAYS")))
         locale = str(get_locale() or "")
         run = create_run(
-            session, mode=ImportMode(mode), file_name=file_name, file_size=len(data),
+            session,
+            mode=ImportMode(mode),
+            file_name=file_name,
+            file_size=len(data),
             ttl_seconds=int(self._config("IRIS_IMPORT_PREVIEW_TTL")),
-            user=current_user._get_current_object(), locale=locale, upload=data,
+            user=current_user._get_current_object(),
+            locale=locale,
+            upload=data,
         )
         try:
             with jobs.working_on(run.id):
-                plan_run(session, run, data, jobs.read_options(),
-                         row_limit=int(self._config("IRIS_IMPORT_BACKGROUND_ROWS")))
+                plan_run(
+                    session,
+                    run,
+                    data,
+                    jobs.read_options(),
+                    row_limit=int(self._config("IRIS_IMPORT_BACKGROUND_ROWS")),
+                )
         except TooManyRowsForRequest:
             run.worker = jobs.worker_id()
             session.commit()
             jobs.start_plan(current_app._get_current_object(), run.id, locale)
-        except Exception:  # noqa: BLE001 - plan_run logged it and marked the run failed
-            flash(_("The file could not be processed because of an internal error. Nothing "
-                    "was changed."), "error")
+        except Exception:
+            flash(
+                _(
+                    "The file could not be processed because of an internal error. Nothing "
+                    "was changed."
+                ),
+                "error",
+            )
             return redirect(self.get_url(".index"), code=303)
         return redirect(self.get_url(".run", run_id=run.id), code=303)
 
@@ -269,14 +295,20 @@ class ImportView(SecureView):
     @expose("/<int:run_id>/")
     def run(self, run_id: int) -> Any:
         run = self._run_or_404(run_id)
-        mark_stale_failed(self.session, run,
-                          stale_seconds=int(self._config("IRIS_IMPORT_STALE_SECONDS")),
-                          alive=jobs.is_running_here)
+        mark_stale_failed(
+            self.session,
+            run,
+            stale_seconds=int(self._config("IRIS_IMPORT_STALE_SECONDS")),
+            alive=jobs.is_running_here,
+        )
         if run.status in (RunStatus.PLANNING.value, RunStatus.APPLYING.value):
-            return self.render("iris_admin/import_progress.html", run=run,
-                               progress=self._progress(run), status_label=status_label)
-        if run.status == RunStatus.READY.value and run.expires_at and \
-                run.expires_at <= _now():
+            return self.render(
+                "iris_admin/import_progress.html",
+                run=run,
+                progress=self._progress(run),
+                status_label=status_label,
+            )
+        if run.status == RunStatus.READY.value and run.expires_at and run.expires_at <= _now():
             from ..importing.store import expire_run
 
             expire_run(self.session, run)
@@ -285,30 +317,32 @@ class ImportView(SecureView):
     def _render_plan(self, run: ImportRun) -> Any:
         has_rows = run.status in (RunStatus.READY.value, RunStatus.APPLIED.value)
         default_filter = "errors" if run.count("error") or run.count("skip") else "changes"
-        if run.status == RunStatus.APPLIED.value and not (run.count("error") or
-                                                           run.count("skip")):
+        if run.status == RunStatus.APPLIED.value and not (run.count("error") or run.count("skip")):
             default_filter = "changes"
         current = request.args.get("filter", default_filter)
         if current not in FILTERS:
             current = default_filter
         per_page = int(self._config("IRIS_IMPORT_PAGE_SIZE"))
         page = max(request.args.get("page", 0, type=int), 0)
-        counts = {name: sum(run.count(status) for status in statuses)
-                  for name, statuses in FILTERS.items()}
+        counts = {
+            name: sum(run.count(status) for status in statuses)
+            for name, statuses in FILTERS.items()
+        }
         rows: list[RowResult] = []
         pages = 0
         if has_rows:
             total = counts[current]
             pages = max(1, math.ceil(total / per_page))
             page = min(page, pages - 1)
-            rows = page_rows(self.session, run.id, FILTERS[current], page=page,
-                             per_page=per_page)
-        statuses = dict(self.session.execute(
-            select(CustomerStatus.id, CustomerStatus.name)).all())
+            rows = page_rows(self.session, run.id, FILTERS[current], page=page, per_page=per_page)
+        statuses = dict(self.session.execute(select(CustomerStatus.id, CustomerStatus.name)).all())
         custom_labels = CustomColumns.load(self.session).labels
         changes = sum(run.count(status) for status in ("new", "update", "delete"))
-        template = ("iris_admin/import_result.html" if run.status == RunStatus.APPLIED.value
-                    else "iris_admin/import_preview.html")
+        template = (
+            "iris_admin/import_result.html"
+            if run.status == RunStatus.APPLIED.value
+            else "iris_admin/import_preview.html"
+        )
         return self.render(
             template,
             run=run,
@@ -325,8 +359,9 @@ class ImportView(SecureView):
             status_badges=STATUS_BADGES,
             mode_labels=MODE_LABELS,
             status_label=status_label,
-            can_confirm=(run.status == RunStatus.READY.value and not run.has_errors
-                         and changes > 0),
+            can_confirm=(
+                run.status == RunStatus.READY.value and not run.has_errors and changes > 0
+            ),
         )
 
     def _progress(self, run: ImportRun) -> dict[str, Any]:
@@ -348,9 +383,12 @@ class ImportView(SecureView):
     @expose("/<int:run_id>/progress")
     def progress(self, run_id: int) -> Any:
         run = self._run_or_404(run_id)
-        mark_stale_failed(self.session, run,
-                          stale_seconds=int(self._config("IRIS_IMPORT_STALE_SECONDS")),
-                          alive=jobs.is_running_here)
+        mark_stale_failed(
+            self.session,
+            run,
+            stale_seconds=int(self._config("IRIS_IMPORT_STALE_SECONDS")),
+            alive=jobs.is_running_here,
+        )
         response = jsonify(self._progress(run))
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -361,8 +399,13 @@ class ImportView(SecureView):
         run = self._run_or_404(run_id)
         back = redirect(self.get_url(".run", run_id=run.id), code=303)
         if run.status != RunStatus.READY.value:
-            flash(_("This import is not waiting for confirmation (it is %(status)s).",
-                    status=status_label(run.status)), "error")
+            flash(
+                _(
+                    "This import is not waiting for confirmation (it is %(status)s).",
+                    status=status_label(run.status),
+                ),
+                "error",
+            )
             return back
         if run.has_errors:
             flash(_("The preview has errors; fix the file and upload it again."), "error")
@@ -371,8 +414,13 @@ class ImportView(SecureView):
             typed = (request.form.get("confirm_count") or "").strip().replace(".", "")
             typed = typed.replace(",", "")
             if typed != str(run.count("delete")):
-                flash(_("Type the number of customers to delete (%(count)d) to confirm.",
-                        count=run.count("delete")), "error")
+                flash(
+                    _(
+                        "Type the number of customers to delete (%(count)d) to confirm.",
+                        count=run.count("delete"),
+                    ),
+                    "error",
+                )
                 return back
         refusal = claim_for_apply(self.session, run)
         if refusal:
@@ -407,8 +455,9 @@ class ImportView(SecureView):
         upload = self.session.scalar(select(ImportRun.upload).where(ImportRun.id == run.id))
         if upload is None:  # purged with the plan's rows
             abort(404)
-        rows = annotated_rows(self.session, run.id, upload, run.file_name, jobs.read_options(),
-                              header=run.header)
+        rows = annotated_rows(
+            self.session, run.id, upload, run.file_name, jobs.read_options(), header=run.header
+        )
         out = io.BytesIO()
         write_annotated_xlsx(out, run.header, rows)
         return self._send(out, _download_name(run.file_name, "errors", "xlsx"), XLSX_MIME)
@@ -418,7 +467,9 @@ class ImportView(SecureView):
         """Mode all: the customers not in the file, in template columns."""
         run = self._run_or_404(run_id)
         if run.mode != ImportMode.ALL.value or run.status not in (
-                RunStatus.READY.value, RunStatus.APPLIED.value):
+            RunStatus.READY.value,
+            RunStatus.APPLIED.value,
+        ):
             abort(404)
         out = io.BytesIO()
         export_customers(self.session, out, "xlsx", ids_query=missing_ids_query(run.id))
@@ -437,11 +488,15 @@ class ImportView(SecureView):
         if file_format not in ("xlsx", "csv"):
             abort(404)
         out = io.BytesIO()
-        export_customers(self.session, out, file_format,
-                         csv_delimiter=self._config("IRIS_EXPORT_CSV_DELIMITER"))
+        export_customers(
+            self.session, out, file_format, csv_delimiter=self._config("IRIS_EXPORT_CSV_DELIMITER")
+        )
         stamp = _now().strftime("%Y-%m-%d")
-        return self._send(out, f"customers-{stamp}.{file_format}",
-                          XLSX_MIME if file_format == "xlsx" else CSV_MIME)
+        return self._send(
+            out,
+            f"customers-{stamp}.{file_format}",
+            XLSX_MIME if file_format == "xlsx" else CSV_MIME,
+        )
 
     @staticmethod
     def _send(out: io.BytesIO, name: str, mime: str) -> Any:
@@ -455,24 +510,43 @@ class ImportView(SecureView):
     def history(self) -> Any:
         per_page = 50
         page = max(request.args.get("page", 0, type=int), 0)
-        visible = (RunStatus.APPLIED.value, RunStatus.FAILED.value, RunStatus.READY.value,
-                   RunStatus.PLANNING.value, RunStatus.APPLYING.value, RunStatus.EXPIRED.value)
-        total = self.session.scalar(
-            select(func.count()).select_from(ImportRun).where(ImportRun.status.in_(visible))
-        ) or 0
-        runs = list(self.session.scalars(
-            select(ImportRun).where(ImportRun.status.in_(visible))
-            .order_by(ImportRun.id.desc()).limit(per_page).offset(page * per_page)
-        ))
+        visible = (
+            RunStatus.APPLIED.value,
+            RunStatus.FAILED.value,
+            RunStatus.READY.value,
+            RunStatus.PLANNING.value,
+            RunStatus.APPLYING.value,
+            RunStatus.EXPIRED.value,
+        )
+        total = (
+            self.session.scalar(
+                select(func.count()).select_from(ImportRun).where(ImportRun.status.in_(visible))
+            )
+            or 0
+        )
+        runs = list(
+            self.session.scalars(
+                select(ImportRun)
+                .where(ImportRun.status.in_(visible))
+                .order_by(ImportRun.id.desc())
+                .limit(per_page)
+                .offset(page * per_page)
+            )
+        )
         return self.render(
-            "iris_admin/import_history.html", runs=runs, page=page,
-            pages=max(1, math.ceil(total / per_page)), status_label=status_label,
-            mode_labels=MODE_LABELS, may_open=lambda run: may_use_mode(run.mode),
+            "iris_admin/import_history.html",
+            runs=runs,
+            page=page,
+            pages=max(1, math.ceil(total / per_page)),
+            status_label=status_label,
+            mode_labels=MODE_LABELS,
+            may_open=lambda run: may_use_mode(run.mode),
         )
 
 
-def describe_row(row: RowResult, statuses: dict[int, str],
-                 custom_labels: dict[str, str] | None = None) -> list[str]:
+def describe_row(
+    row: RowResult, statuses: dict[int, str], custom_labels: dict[str, str] | None = None
+) -> list[str]:
     """What a row does, as short lines: "Email: old → new", or its problems."""
     if row.messages:
         lines = []
@@ -501,8 +575,11 @@ def describe_row(row: RowResult, statuses: dict[int, str],
             if value not in (None, ""):
                 lines.append(f"{field_label(name)}: {value}")
         # Custom field values of a new customer are in its changes, as (None, new).
-        lines += [f"{field_label(name, custom_labels)}: {new}"
-                  for name, (_old, new) in row.changes.items() if is_custom_key(name)]
+        lines += [
+            f"{field_label(name, custom_labels)}: {new}"
+            for name, (_old, new) in row.changes.items()
+            if is_custom_key(name)
+        ]
         return lines
     return []
 
@@ -520,8 +597,11 @@ def _import_url() -> str | None:
 
 
 def _too_large_message() -> str:
-    return _("The file is larger than the maximum of %(size)s MB; nothing was read. Split it "
-             "into smaller files.", size=_max_mb())
+    return _(
+        "The file is larger than the maximum of %(size)s MB; nothing was read. Split it "
+        "into smaller files.",
+        size=_max_mb(),
+    )
 
 
 def _max_mb() -> str:

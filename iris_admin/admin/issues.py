@@ -97,7 +97,9 @@ class IssueView(IssueConversationMixin, SecureModelView):
         raise LookupError("the customer filter is not registered")
 
     def customer_filter_url(self, customer_id: int) -> str:
-        return self.get_url(f"{self.endpoint}.index_view", **{self.customer_filter_arg(): customer_id})
+        return self.get_url(
+            f"{self.endpoint}.index_view", **{self.customer_filter_arg(): customer_id}
+        )
 
     def filtered_customer(self) -> Customer | None:
         """The customer the list is filtered to, for the heading above the table."""

@@ -70,7 +70,11 @@ class PageLinks:
 
     @classmethod
     def for_page(
-        cls, view: Any, *, return_url: str | None, delete_form: Any,
+        cls,
+        view: Any,
+        *,
+        return_url: str | None,
+        delete_form: Any,
         issues_url: Callable[[Any], str | None],
     ) -> PageLinks:
         id_field, other_fields = ("", ""), Markup("")
@@ -80,15 +84,18 @@ class PageLinks:
             if not found:  # a widget that changes the value: fall back to the macros
                 delete_form = None
             id_field = (before, after)
-            other_fields = Markup("\n  ").join(
-                [delete_form.url(value=return_url), *_csrf_field(delete_form)]
-            ) if delete_form is not None else Markup("")
+            other_fields = (
+                Markup("\n  ").join([delete_form.url(value=return_url), *_csrf_field(delete_form)])
+                if delete_form is not None
+                else Markup("")
+            )
         return cls(
             details_base=view.get_url(".details_view"),
             edit_base=view.get_url(".edit_view"),
             return_url=return_url,
             back_query=f"&{urlencode([('url', return_url)], safe=_QUERY_SAFE)}"
-            if return_url is not None else "",
+            if return_url is not None
+            else "",
             delete_action=view.get_url(".delete_view") if delete_form is not None else "",
             delete_id_field=id_field,
             delete_other_fields=other_fields,
@@ -142,7 +149,9 @@ class FastViewRowAction(ViewRowAction):
         links = page_links(context)
         if links is None:
             return super().render(context, row_id, row)
-        return _link(links.details_url(row_id), self.title, "fa fa-eye glyphicon glyphicon-eye-open")
+        return _link(
+            links.details_url(row_id), self.title, "fa fa-eye glyphicon glyphicon-eye-open"
+        )
 
 
 class FastEditRowAction(EditRowAction):
@@ -165,8 +174,9 @@ class IssuesRowAction(LinkRowAction):
     """A link to the customer's issues; the page's PageLinks knows where they are
     (asked once per page whether the user may see them)."""
 
-    def __init__(self, icon_class: str, url: Callable[[Any, str, Any], str],
-                 title: str | None = None) -> None:
+    def __init__(
+        self, icon_class: str, url: Callable[[Any, str, Any], str], title: str | None = None
+    ) -> None:
         super().__init__(icon_class, url, title=title)
 
     def render(self, context: Context, row_id: str, row: Any) -> Any:

@@ -166,12 +166,14 @@ def planner_estimate(session: Session) -> int | None:
     the table was never analysed."""
     if session.get_bind().dialect.name != "postgresql":
         return None
-    estimate = session.scalar(text(
-        "SELECT CASE WHEN c.reltuples >= 0 AND c.relpages > 0 THEN"
-        " c.reltuples / c.relpages * (pg_relation_size(c.oid)"
-        " / current_setting('block_size')::integer) END"
-        " FROM pg_class c WHERE c.oid = to_regclass('iris_customer')"
-    ))
+    estimate = session.scalar(
+        text(
+            "SELECT CASE WHEN c.reltuples >= 0 AND c.relpages > 0 THEN"
+            " c.reltuples / c.relpages * (pg_relation_size(c.oid)"
+            " / current_setting('block_size')::integer) END"
+            " FROM pg_class c WHERE c.oid = to_regclass('iris_customer')"
+        )
+    )
     return int(estimate) if estimate else None
 
 
@@ -186,10 +188,13 @@ def estimate_rows(session: Session) -> int:
     if estimate:
         return estimate
     # Two scalar subqueries: SQLite answers a lone max() or min() from the index.
-    span = session.scalar(select(
-        select(func.max(Customer.id)).scalar_subquery()
-        - select(func.min(Customer.id)).scalar_subquery() + 1
-    ))
+    span = session.scalar(
+        select(
+            select(func.max(Customer.id)).scalar_subquery()
+            - select(func.min(Customer.id)).scalar_subquery()
+            + 1
+        )
+    )
     return int(span or 0)
 
 
@@ -241,8 +246,7 @@ def search_page(
     # Without filters or short words the index alone has the answer (no row lookups).
     counted = matches if filtered or terms.short else index_ids(dialect, terms)
     total = estimate_rows(session)
-    count = (sampled_count(session, rows, terms, limit, total) if dialect == "postgresql"
-             else None)
+    count = sampled_count(session, rows, terms, limit, total) if dialect == "postgresql" else None
     if count is None:
         count = count_capped(session, counted, limit)
     if count.is_exact and count <= FEW_MATCHES:
@@ -253,19 +257,34 @@ def search_page(
     needed = offset + page_size
     page_ids: list[int] | None = None
     if not count.is_exact:
-        page_ids = _walk(session, rows, order, needed, dialect=dialect, test_text=terms.words,
-                         window=_rows_window(dialect, needed, int(count), total))
+        page_ids = _walk(
+            session,
+            rows,
+            order,
+            needed,
+            dialect=dialect,
+            test_text=terms.words,
+            window=_rows_window(dialect, needed, int(count), total),
+        )
         if page_ids is None and dialect == "sqlite" and not filtered:
-            page_ids = _walk(session, rows, order, needed, dialect=dialect,
-                             test_text=terms.short, members=index_ids(dialect, terms),
-                             window=min(total, WALK_IDS_MAX))
+            page_ids = _walk(
+                session,
+                rows,
+                order,
+                needed,
+                dialect=dialect,
+                test_text=terms.short,
+                members=index_ids(dialect, terms),
+                window=min(total, WALK_IDS_MAX),
+            )
     if page_ids is None:
         page_ids = _sorted_ids(session, matches, order, needed)
     return SearchResult(count, Customer.id.in_(page_ids[offset:]), paged=True)
 
 
-def sampled_count(session: Session, rows: Select, terms: SearchTerms, limit: int,
-                  total: int) -> RowCount | None:
+def sampled_count(
+    session: Session, rows: Select, terms: SearchTerms, limit: int, total: int
+) -> RowCount | None:
     """PostgreSQL: "about N" for a search so common that counting to ``limit`` costs.
 
     The trigram index answers a common word slowly (its entries for trigrams like
@@ -277,8 +296,9 @@ def sampled_count(session: Session, rows: Select, terms: SearchTerms, limit: int
     """
     if len(rows.get_final_froms()) != 1:
         return None
-    sample = tablesample(Customer.__table__, func.system(SAMPLE_PERCENT), name="sampled",
-                         seed=literal(0))
+    sample = tablesample(
+        Customer.__table__, func.system(SAMPLE_PERCENT), name="sampled", seed=literal(0)
+    )
     conditions = contains_conditions("postgresql", terms.words, sample.c.search_text)
     if rows.whereclause is not None:
         conditions.append(ClauseAdapter(sample).traverse(rows.whereclause))
@@ -317,9 +337,13 @@ def _sorted_ids(session: Session, matches: Select, order: Order, needed: int) ->
     search index first and sorts them after; unfenced it may prefer to walk the
     sort index and test every row.
     """
-    found = matches.with_only_columns(
-        Customer.id.label("id"), *_labelled_keys(order), maintain_column_froms=True
-    ).offset(0).subquery()
+    found = (
+        matches.with_only_columns(
+            Customer.id.label("id"), *_labelled_keys(order), maintain_column_froms=True
+        )
+        .offset(0)
+        .subquery()
+    )
     query = select(found.c.id).order_by(*_outer_order(found, order)).limit(needed)
     return list(session.scalars(query))
 
@@ -343,8 +367,15 @@ def _rows_window(dialect: str, needed: int, matches: int, total: int) -> int | N
 
 
 def _walk(
-    session: Session, rows: Select, order: Order, needed: int, *, dialect: str,
-    window: int | None, test_text: tuple[str, ...] = (), members: Select | None = None,
+    session: Session,
+    rows: Select,
+    order: Order,
+    needed: int,
+    *,
+    dialect: str,
+    window: int | None,
+    test_text: tuple[str, ...] = (),
+    members: Select | None = None,
 ) -> list[int] | None:
     """The first ``needed`` rows of ``rows`` (a filtered list) that match, among the
     first ``window`` rows of the whole list in its order, or None when those hold fewer.
@@ -360,11 +391,15 @@ def _walk(
     if window is None or len(rows.get_final_froms()) != 1:
         return None
     filters = rows.whereclause
-    row_columns = {
-        column.key: column
-        for column in visitors.iterate(filters) if isinstance(column, Column)
-        and column.table is Customer.__table__
-    } if filters is not None else {}
+    row_columns = (
+        {
+            column.key: column
+            for column in visitors.iterate(filters)
+            if isinstance(column, Column) and column.table is Customer.__table__
+        }
+        if filters is not None
+        else {}
+    )
     if test_text:
         row_columns["search_text"] = Customer.__table__.c.search_text
     row_columns.pop("id", None)

@@ -85,18 +85,21 @@ def apply_run(
     except IntegrityError as exc:
         session.rollback()
         log.warning("Import run %s rolled back: %s", run_id, exc.orig)
-        message = str(_l(
-            "The import was not saved because the customers changed since the preview "
-            "(for example, someone added a customer with one of the codes in the file). "
-            "Nothing was imported. Upload the file again for a new preview."
-        ))
+        message = str(
+            _l(
+                "The import was not saved because the customers changed since the preview "
+                "(for example, someone added a customer with one of the codes in the file). "
+                "Nothing was imported. Upload the file again for a new preview."
+            )
+        )
         finish_failed(session, run_id, message)
         raise ApplyFailed(message) from exc
     except Exception as exc:
         session.rollback()
         log.exception("Import run %s failed and was rolled back", run_id)
-        message = str(_l("The import failed and was rolled back; nothing was imported. "
-                         "Please try again."))
+        message = str(
+            _l("The import failed and was rolled back; nothing was imported. Please try again.")
+        )
         try:
             finish_failed(session, run_id, message)
         except SQLAlchemyError:
@@ -105,8 +108,9 @@ def apply_run(
     return done
 
 
-def _apply(session: Session, run_id: int, batch_size: int,
-           progress: ApplyProgress | None) -> dict[str, int]:
+def _apply(
+    session: Session, run_id: int, batch_size: int, progress: ApplyProgress | None
+) -> dict[str, int]:
     now = utcnow()
     _lock(session, run_id, now)
     run = session.get(ImportRun, run_id)
@@ -116,28 +120,39 @@ def _apply(session: Session, run_id: int, batch_size: int,
     if run.has_errors:
         raise ApplyFailed(str(_l("The preview has errors; fix the file and upload it again.")))
     newer = session.scalar(
-        select(RUNS.c.id).where(
+        select(RUNS.c.id)
+        .where(
             RUNS.c.status == RunStatus.APPLIED.value,
             RUNS.c.applied_at >= run.planned_at,
             RUNS.c.id != run_id,
-        ).limit(1)
+        )
+        .limit(1)
     )
     if newer is not None:
-        raise ApplyFailed(str(_l(
-            "Another import (#%(other)d) was applied after this preview was made, so the "
-            "preview is out of date. Nothing was imported. Upload the file again.",
-            other=newer,
-        )))
+        raise ApplyFailed(
+            str(
+                _l(
+                    "Another import (#%(other)d) was applied after this preview was made, so the "
+                    "preview is out of date. Nothing was imported. Upload the file again.",
+                    other=newer,
+                )
+            )
+        )
 
-    total = sum(run.count(status.value) for status in
-                (RowStatus.NEW, RowStatus.UPDATE, RowStatus.DELETE))
-    state = _ApplyState(session, run, batch_size, now,
-                        _ProgressBeside(session, run_id, progress), total)
+    total = sum(
+        run.count(status.value) for status in (RowStatus.NEW, RowStatus.UPDATE, RowStatus.DELETE)
+    )
+    state = _ApplyState(
+        session, run, batch_size, now, _ProgressBeside(session, run_id, progress), total
+    )
     state.progress(0, total)
     deleting = run.mode == ImportMode.DELETE.value
-    with bulk_indexing(session, inserted=run.count(RowStatus.NEW.value),
-                       updated=state.count_text_updates(),
-                       deleted=run.count(RowStatus.DELETE.value) if deleting else 0):
+    with bulk_indexing(
+        session,
+        inserted=run.count(RowStatus.NEW.value),
+        updated=state.count_text_updates(),
+        deleted=run.count(RowStatus.DELETE.value) if deleting else 0,
+    ):
         state.insert_new()
         state.update_existing()
         state.link_payers()
@@ -145,9 +160,15 @@ def _apply(session: Session, run_id: int, batch_size: int,
             state.delete_listed(run_id)
 
     session.execute(
-        update(RUNS).where(RUNS.c.id == run_id).values(
-            status=RunStatus.APPLIED.value, phase=None, applied_at=utcnow(),
-            finished_at=utcnow(), progress_done=state.done, progress_total=total,
+        update(RUNS)
+        .where(RUNS.c.id == run_id)
+        .values(
+            status=RunStatus.APPLIED.value,
+            phase=None,
+            applied_at=utcnow(),
+            finished_at=utcnow(),
+            progress_done=state.done,
+            progress_total=total,
             heartbeat_at=utcnow(),
         )
     )
@@ -176,8 +197,9 @@ class _ProgressBeside:
     def __init__(self, session: Session, run_id: int, report: ApplyProgress | None) -> None:
         self.run_id = run_id
         self.report = report
-        self.engine = session.get_bind() if session.get_bind().dialect.name == "postgresql" \
-            else None
+        self.engine = (
+            session.get_bind() if session.get_bind().dialect.name == "postgresql" else None
+        )
 
     def __call__(self, done: int, total: int) -> None:
         self._store(done, total)
@@ -189,11 +211,13 @@ class _ProgressBeside:
             return
         try:
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as beside:
-                beside.execute(update(RUNS).where(RUNS.c.id == self.run_id).values(
-                    progress_done=done, progress_total=total, heartbeat_at=utcnow()))
+                beside.execute(
+                    update(RUNS)
+                    .where(RUNS.c.id == self.run_id)
+                    .values(progress_done=done, progress_total=total, heartbeat_at=utcnow())
+                )
         except SQLAlchemyError:
-            log.warning("Could not store the progress of import run %s", self.run_id,
-                        exc_info=True)
+            log.warning("Could not store the progress of import run %s", self.run_id, exc_info=True)
 
 
 class _ApplyState:
@@ -201,8 +225,15 @@ class _ApplyState:
     staged rows (``iris_import_change``) in a few set-based statements, so the work
     happens inside the database whatever the number of rows."""
 
-    def __init__(self, session: Session, run: ImportRun, batch_size: int, now: Any,
-                 progress: ApplyProgress | None, total: int) -> None:
+    def __init__(
+        self,
+        session: Session,
+        run: ImportRun,
+        batch_size: int,
+        now: Any,
+        progress: ApplyProgress | None,
+        total: int,
+    ) -> None:
         self.session = session
         self.run_id = run.id
         self.planned_from = run.created_at
@@ -227,13 +258,28 @@ class _ApplyState:
     # -- new customers ------------------------------------------------------------------
     def insert_new(self) -> None:
         self._assign_ids()
-        columns = ["id", *VALUE_FIELDS, "search_text", CUSTOM_VALUES, "notify_issue_updates",
-                   "created_at", "updated_at"]
-        rows = select(
-            self._new_id(CHANGES, inserting=True), *[CHANGES.c[name] for name in VALUE_FIELDS],
-            func.coalesce(CHANGES.c.search_text, ""), CHANGES.c[CUSTOM_VALUES],
-            literal(False, Boolean), literal(self.now, DateTime), literal(self.now, DateTime),
-        ).where(self._staged(RowStatus.NEW)).order_by(CHANGES.c.seq)
+        columns = [
+            "id",
+            *VALUE_FIELDS,
+            "search_text",
+            CUSTOM_VALUES,
+            "notify_issue_updates",
+            "created_at",
+            "updated_at",
+        ]
+        rows = (
+            select(
+                self._new_id(CHANGES, inserting=True),
+                *[CHANGES.c[name] for name in VALUE_FIELDS],
+                func.coalesce(CHANGES.c.search_text, ""),
+                CHANGES.c[CUSTOM_VALUES],
+                literal(False, Boolean),
+                literal(self.now, DateTime),
+                literal(self.now, DateTime),
+            )
+            .where(self._staged(RowStatus.NEW))
+            .order_by(CHANGES.c.seq)
+        )
         self.session.execute(insert(CUSTOMERS).from_select(columns, rows))
         # (rowcount of INSERT ... SELECT is -1 with some drivers)
         inserted = self.planned[RowStatus.NEW.value]
@@ -278,54 +324,73 @@ class _ApplyState:
             )
             self.session.execute(
                 update(CHANGES)
-                .where(self._staged(RowStatus.NEW),
-                       or_(CHANGES.c.payer_row.is_not(None), CHANGES.c.seq.in_(payer_rows)))
+                .where(
+                    self._staged(RowStatus.NEW),
+                    or_(CHANGES.c.payer_row.is_not(None), CHANGES.c.seq.in_(payer_rows)),
+                )
                 .values(customer_id=_NEXT_CUSTOMER_ID)
             )
             return
         if self.dialect != "sqlite":
             raise ApplyFailed(str(_l("Importing new customers needs SQLite or PostgreSQL.")))
-        first_seq = self.session.scalar(
-            select(func.min(CHANGES.c.seq)).where(self._staged(RowStatus.NEW))
-        ) or 0
+        first_seq = (
+            self.session.scalar(select(func.min(CHANGES.c.seq)).where(self._staged(RowStatus.NEW)))
+            or 0
+        )
         next_id = (self.session.scalar(select(func.max(CUSTOMERS.c.id))) or 0) + 1
         self.id_offset = next_id - first_seq
 
     # -- changed customers --------------------------------------------------------------
     def count_text_updates(self) -> int:
         """Updated customers whose search text changes (see ``bulk_indexing``)."""
-        return self.session.scalar(
-            select(func.count()).select_from(CHANGES)
-            .where(self._staged(RowStatus.UPDATE), CHANGES.c.search_text.is_not(None))
-        ) or 0
+        return (
+            self.session.scalar(
+                select(func.count())
+                .select_from(CHANGES)
+                .where(self._staged(RowStatus.UPDATE), CHANGES.c.search_text.is_not(None))
+            )
+            or 0
+        )
 
     def update_existing(self) -> None:
         staged = self._staged(RowStatus.UPDATE)
         gone = self.session.execute(
-            select(CHANGES.c.name).outerjoin(CUSTOMERS, CUSTOMERS.c.id == CHANGES.c.customer_id)
-            .where(staged, CUSTOMERS.c.id.is_(None)).limit(1)
+            select(CHANGES.c.name)
+            .outerjoin(CUSTOMERS, CUSTOMERS.c.id == CHANGES.c.customer_id)
+            .where(staged, CUSTOMERS.c.id.is_(None))
+            .limit(1)
         ).first()
         if gone is not None:
-            raise ApplyFailed(str(_l(
-                "Customer %(name)s was deleted after the preview was made. Nothing was "
-                "imported. Upload the file again.", name=gone.name,
-            )))
+            raise ApplyFailed(
+                str(
+                    _l(
+                        "Customer %(name)s was deleted after the preview was made. Nothing was "
+                        "imported. Upload the file again.",
+                        name=gone.name,
+                    )
+                )
+            )
         # A customer edited since the preview keeps that edit (only changed fields are
         # written), but its staged search text was made from the values read then.
-        edited = list(self.session.scalars(
-            select(CHANGES.c.customer_id)
-            .join(CUSTOMERS, CUSTOMERS.c.id == CHANGES.c.customer_id)
-            .where(staged, CUSTOMERS.c.updated_at >= self.planned_from)
-        ))
+        edited = list(
+            self.session.scalars(
+                select(CHANGES.c.customer_id)
+                .join(CUSTOMERS, CUSTOMERS.c.id == CHANGES.c.customer_id)
+                .where(staged, CUSTOMERS.c.updated_at >= self.planned_from)
+            )
+        )
         # Only the columns some row changes are in the statement: SQLite rewrites the
         # index entries of every column it sets, changed or not.
         changed_somewhere = 0
         for mask in self.session.scalars(select(CHANGES.c.changed).where(staged).distinct()):
             changed_somewhere |= mask or 0
         values: dict[str, Any] = {
-            name: case((CHANGES.c.changed.op("&")(FIELD_BITS[name]) != 0, CHANGES.c[name]),
-                       else_=CUSTOMERS.c[name])
-            for name in VALUE_FIELDS if changed_somewhere & FIELD_BITS[name]
+            name: case(
+                (CHANGES.c.changed.op("&")(FIELD_BITS[name]) != 0, CHANGES.c[name]),
+                else_=CUSTOMERS.c[name],
+            )
+            for name in VALUE_FIELDS
+            if changed_somewhere & FIELD_BITS[name]
         }
         values["search_text"] = func.coalesce(CHANGES.c.search_text, CUSTOMERS.c.search_text)
         values[CUSTOM_VALUES] = case(
@@ -334,8 +399,7 @@ class _ApplyState:
         )
         values["updated_at"] = literal(self.now, DateTime)
         updated = self.session.execute(
-            update(CUSTOMERS).where(staged, CUSTOMERS.c.id == CHANGES.c.customer_id)
-            .values(values)
+            update(CUSTOMERS).where(staged, CUSTOMERS.c.id == CHANGES.c.customer_id).values(values)
         ).rowcount
         for chunk in _chunks(edited, self.batch_size):
             self._refresh_search_text(chunk)
@@ -349,7 +413,8 @@ class _ApplyState:
             # Values are flat scalars, so stripping nulls removes exactly those keys.
             merged = func.jsonb_strip_nulls(
                 func.coalesce(cast(stored, JSONB), cast(literal("{}"), JSONB)).op("||")(
-                    cast(staged, JSONB))
+                    cast(staged, JSONB)
+                )
             )
             return cast(merged, JSON)
         # RFC 7396 merge patch: the same rule.
@@ -365,7 +430,8 @@ class _ApplyState:
         ]
         if records:
             self.session.execute(
-                update(CUSTOMERS).where(CUSTOMERS.c.id == bindparam("b_id"))
+                update(CUSTOMERS)
+                .where(CUSTOMERS.c.id == bindparam("b_id"))
                 .values(search_text=bindparam("search_text")),
                 records,
             )
@@ -373,8 +439,9 @@ class _ApplyState:
     def link_payers(self) -> None:
         """Default payers that are new customers of this file: their ids exist now."""
         has_links = self.session.scalar(
-            select(CHANGES.c.seq).where(CHANGES.c.run_id == self.run_id,
-                                        CHANGES.c.payer_row.is_not(None)).limit(1)
+            select(CHANGES.c.seq)
+            .where(CHANGES.c.run_id == self.run_id, CHANGES.c.payer_row.is_not(None))
+            .limit(1)
         )
         if has_links is None:
             return
@@ -382,9 +449,11 @@ class _ApplyState:
         self.session.execute(
             update(CUSTOMERS)
             .where(
-                payee.c.run_id == self.run_id, payee.c.payer_row.is_not(None),
+                payee.c.run_id == self.run_id,
+                payee.c.payer_row.is_not(None),
                 CUSTOMERS.c.id == self._payee_id(payee),
-                payer.c.run_id == self.run_id, payer.c.seq == payee.c.payer_row,
+                payer.c.run_id == self.run_id,
+                payer.c.seq == payee.c.payer_row,
             )
             .values(default_payer_id=self._new_id(payer))
         )
@@ -404,11 +473,17 @@ class _ApplyState:
             listed = "; ".join(
                 f"{names[cid]}: {', '.join(reasons)}" for cid, reasons in list(blocked.items())[:5]
             )
-            raise ApplyFailed(str(_l(
-                "Since the preview, %(count)d customer(s) got issues or became a default "
-                "payer, so they may not be deleted (%(list)s). Nothing was deleted. Upload the "
-                "file again.", count=len(blocked), list=listed,
-            )))
+            raise ApplyFailed(
+                str(
+                    _l(
+                        "Since the preview, %(count)d customer(s) got issues or became a default "
+                        "payer, so they may not be deleted (%(list)s). Nothing was deleted. Upload the "
+                        "file again.",
+                        count=len(blocked),
+                        list=listed,
+                    )
+                )
+            )
         cascades, restricts = _tables_referring_to_customers()
         for chunk in _chunks(ids, self.batch_size):
             for table, column in restricts:
@@ -416,10 +491,15 @@ class _ApplyState:
                     select(func.count()).select_from(table).where(column.in_(chunk))
                 )
                 if in_use:
-                    raise ApplyFailed(str(_l(
-                        "Some customers to delete are still used (%(table)s). Nothing was "
-                        "deleted.", table=table.name,
-                    )))
+                    raise ApplyFailed(
+                        str(
+                            _l(
+                                "Some customers to delete are still used (%(table)s). Nothing was "
+                                "deleted.",
+                                table=table.name,
+                            )
+                        )
+                    )
         for chunk in _chunks(ids, self.batch_size):
             # Payers and payees deleted together: unlink first, whatever the row order.
             self.session.execute(
@@ -437,17 +517,21 @@ class _ApplyState:
                 delete(CUSTOMERS).where(CUSTOMERS.c.id.in_(chunk))
             ).rowcount
             if deleted != len(chunk):
-                raise ApplyFailed(str(_l(
-                    "Some customers to delete were already deleted by someone else. Nothing "
-                    "was deleted. Upload the file again.",
-                )))
+                raise ApplyFailed(
+                    str(
+                        _l(
+                            "Some customers to delete were already deleted by someone else. Nothing "
+                            "was deleted. Upload the file again.",
+                        )
+                    )
+                )
             self.counts[RowStatus.DELETE.value] += len(chunk)
             self._advance(len(chunk))
 
 
 def _chunks(items: Sequence[Any], size: int):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _tables_referring_to_customers() -> tuple[list[Any], list[Any]]:

@@ -58,8 +58,12 @@ def row_texts(cells: Sequence[Any], settings: CleanSettings) -> dict[str, str | 
     return text
 
 
-def check_row(text: Mapping[str, str | None], stored: Mapping[str, Any] | None,
-              settings: CleanSettings, countries: dict[str | None, Any]) -> CleanRow:
+def check_row(
+    text: Mapping[str, str | None],
+    stored: Mapping[str, Any] | None,
+    settings: CleanSettings,
+    countries: dict[str | None, Any],
+) -> CleanRow:
     """Check a row's country, e-mail address and phones, against the customer it
     updates (``stored``) if any: a value as stored was checked before and is not
     checked again (re-importing an export parses no phone number)."""
@@ -96,5 +100,6 @@ def clean_batch(batch: Batch, settings: CleanSettings) -> list[CleanRow]:
     """Texts and checks of rows that are new customers (the planner checks updates
     against the stored customer with :func:`check_row`)."""
     countries: dict[str | None, Any] = {}
-    return [check_row(row_texts(cells, settings), None, settings, countries)
-            for _number, cells in batch]
+    return [
+        check_row(row_texts(cells, settings), None, settings, countries) for _number, cells in batch
+    ]

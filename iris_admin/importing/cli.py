@@ -46,22 +46,34 @@ class _Counter:
 
 @iris_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--mode", type=click.Choice([mode.value for mode in ImportMode]), default="add",
-              show_default=True,
-              help="add: add and update; all: also list customers not in the file; "
-                   "delete: delete the customers listed.")
+@click.option(
+    "--mode",
+    type=click.Choice([mode.value for mode in ImportMode]),
+    default="add",
+    show_default=True,
+    help="add: add and update; all: also list customers not in the file; "
+    "delete: delete the customers listed.",
+)
 @click.option("--dry-run", is_flag=True, help="Only show what would change.")
 @click.option("--yes", is_flag=True, help="Do not ask before deleting (mode delete).")
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write every row with its status and problems to this .xlsx file.")
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write every row with its status and problems to this .xlsx file.",
+)
 def import_command(file: Path, mode: str, dry_run: bool, yes: bool, report: Path | None) -> None:
     """Import customers from an .xlsx, .xls or .csv file (the template's columns)."""
     session = iris_state().session
     options = read_options()
     import_mode = ImportMode(mode)
     run = create_run(
-        session, mode=import_mode, file_name=file.name, file_size=file.stat().st_size,
-        ttl_seconds=int(current_app.config["IRIS_IMPORT_PREVIEW_TTL"]), source="cli",
+        session,
+        mode=import_mode,
+        file_name=file.name,
+        file_size=file.stat().st_size,
+        ttl_seconds=int(current_app.config["IRIS_IMPORT_PREVIEW_TTL"]),
+        source="cli",
         # Kept for the errors file of the web history (too big a file is refused anyway).
         upload=file.read_bytes() if file.stat().st_size <= options.max_bytes else None,
     )
@@ -81,15 +93,20 @@ def import_command(file: Path, mode: str, dry_run: bool, yes: bool, report: Path
         sys.exit(1)
 
     _print_summary(run.totals, import_mode)
-    errors = list(iter_rows(session, run.id, (RowStatus.ERROR.value, RowStatus.SKIP.value),
-                            options.batch_size))
+    errors = list(
+        iter_rows(
+            session, run.id, (RowStatus.ERROR.value, RowStatus.SKIP.value), options.batch_size
+        )
+    )
     _print_row_problems(errors)
     if report is not None:
         _write_report(session, run.id, run.header, file, report, options)
         click.echo(f"Report written to {report}.")
     if import_mode is ImportMode.ALL and run.count("missing"):
-        click.echo(f"{run.count('missing'):,} customer(s) are in the system but not in the "
-                   "file (nothing is deleted; see --report).")
+        click.echo(
+            f"{run.count('missing'):,} customer(s) are in the system but not in the "
+            "file (nothing is deleted; see --report)."
+        )
 
     if run.has_errors:
         click.echo("Nothing was imported: fix the errors and run the import again.", err=True)
@@ -104,8 +121,10 @@ def import_command(file: Path, mode: str, dry_run: bool, yes: bool, report: Path
         click.echo("Nothing to change.")
         discard_run(session, run)
         return
-    if import_mode is ImportMode.DELETE and not yes and not click.confirm(
-        f"Delete {run.count('delete'):,} customer(s)?", default=False
+    if (
+        import_mode is ImportMode.DELETE
+        and not yes
+        and not click.confirm(f"Delete {run.count('delete'):,} customer(s)?", default=False)
     ):
         click.echo("Nothing was deleted.")
         discard_run(session, run)
@@ -127,9 +146,11 @@ def import_command(file: Path, mode: str, dry_run: bool, yes: bool, report: Path
             click.echo("")
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
-    parts = [f"{done.get(status, 0):,} {label}" for status, label in
-             (("new", "added"), ("update", "updated"), ("delete", "deleted"))
-             if done.get(status)]
+    parts = [
+        f"{done.get(status, 0):,} {label}"
+        for status, label in (("new", "added"), ("update", "updated"), ("delete", "deleted"))
+        if done.get(status)
+    ]
     click.echo(f"Import #{run.id} applied: " + ", ".join(parts) + ".")
 
 
@@ -154,10 +175,12 @@ def _print_row_problems(rows: list[Any]) -> None:
         click.echo(f"... and {len(rows) - MAX_ERRORS_SHOWN:,} more rows; see --report.")
 
 
-def _write_report(session: Any, run_id: int, header: list[Any], file: Path, path: Path,
-                  options: Any) -> None:
-    rows = annotated_rows(session, run_id, file, file.name, options, header=header,
-                          with_status=True)
+def _write_report(
+    session: Any, run_id: int, header: list[Any], file: Path, path: Path, options: Any
+) -> None:
+    rows = annotated_rows(
+        session, run_id, file, file.name, options, header=header, with_status=True
+    )
     with open(path, "wb") as out:
         write_annotated_xlsx(out, header, rows, with_status=True)
 
@@ -172,7 +195,11 @@ def export_command(out: Path) -> None:
     session = iris_state().session
     partial = out.with_name(out.name + ".part")
     with open(partial, "wb") as stream:
-        export_customers(session, stream, suffix[1:],
-                         csv_delimiter=current_app.config["IRIS_EXPORT_CSV_DELIMITER"])
+        export_customers(
+            session,
+            stream,
+            suffix[1:],
+            csv_delimiter=current_app.config["IRIS_EXPORT_CSV_DELIMITER"],
+        )
     os.replace(partial, out)
     click.echo(f"Exported the customers to {out}.")

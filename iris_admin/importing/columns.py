@@ -48,81 +48,143 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column(
-        "code", "Code", _l("Code"), ("klantcode", "customer code", "klantnummer",
-                                      "customer number", "debiteurnummer"),
+        "code",
+        "Code",
+        _l("Code"),
+        ("klantcode", "customer code", "klantnummer", "customer number", "debiteurnummer"),
         max_length=50,
-        help=_l("The customer's code (customer number). Optional, unique ignoring case. "
-                "Rows are matched to existing customers by this code."),
+        help=_l(
+            "The customer's code (customer number). Optional, unique ignoring case. "
+            "Rows are matched to existing customers by this code."
+        ),
         example="C-0042",
     ),
     Column(
-        "name", "Name", _l("Name"), ("naam", "company name", "bedrijfsnaam", "display name"),
+        "name",
+        "Name",
+        _l("Name"),
+        ("naam", "company name", "bedrijfsnaam", "display name"),
         max_length=200,
-        help=_l("The display name: the company name, or the person's name. Required, "
-                "except for a person row that gives First name and Last name."),
+        help=_l(
+            "The display name: the company name, or the person's name. Required, "
+            "except for a person row that gives First name and Last name."
+        ),
         example="Acme B.V.",
     ),
     Column(
-        "is_business", "Business customer", _l("Business customer"),
+        "is_business",
+        "Business customer",
+        _l("Business customer"),
         ("zakelijke klant", "zakelijk", "business", "company", "bedrijf"),
-        help=_l("yes for a company, no for a person. Also accepted: ja/nee, true/false, "
-                "1/0, x (yes) and empty (no)."),
+        help=_l(
+            "yes for a company, no for a person. Also accepted: ja/nee, true/false, "
+            "1/0, x (yes) and empty (no)."
+        ),
         example="yes",
     ),
     Column(
-        "first_name", "First name", _l("First name"), ("voornaam",), max_length=100,
-        help=_l("Persons only: the first name."), example="Jan",
+        "first_name",
+        "First name",
+        _l("First name"),
+        ("voornaam",),
+        max_length=100,
+        help=_l("Persons only: the first name."),
+        example="Jan",
     ),
     Column(
-        "last_name", "Last name", _l("Last name"), ("achternaam", "surname", "family name"),
-        max_length=100, help=_l("Persons only: the last name."), example="Jansen",
+        "last_name",
+        "Last name",
+        _l("Last name"),
+        ("achternaam", "surname", "family name"),
+        max_length=100,
+        help=_l("Persons only: the last name."),
+        example="Jansen",
     ),
     Column(
-        "street", "Street", _l("Street"), ("straat", "straat en huisnummer", "street address"),
-        max_length=200, help=_l("Street and house number."), example="Keizersgracht 1",
+        "street",
+        "Street",
+        _l("Street"),
+        ("straat", "straat en huisnummer", "street address"),
+        max_length=200,
+        help=_l("Street and house number."),
+        example="Keizersgracht 1",
     ),
     Column(
-        "postal_code", "Postal code", _l("Postal code"), ("postcode", "zip", "zip code"),
-        max_length=20, help=_l("Postal code, kept as written."), example="1015 AB",
+        "postal_code",
+        "Postal code",
+        _l("Postal code"),
+        ("postcode", "zip", "zip code"),
+        max_length=20,
+        help=_l("Postal code, kept as written."),
+        example="1015 AB",
     ),
     Column(
-        "city", "City", _l("City"), ("plaats", "woonplaats", "stad", "town"), max_length=100,
-        help=_l("City."), example="Amsterdam",
+        "city",
+        "City",
+        _l("City"),
+        ("plaats", "woonplaats", "stad", "town"),
+        max_length=100,
+        help=_l("City."),
+        example="Amsterdam",
     ),
     Column(
-        "country", "Country", _l("Country"), ("land",),
+        "country",
+        "Country",
+        _l("Country"),
+        ("land",),
         help=_l("ISO code (NL) or the English or Dutch name (Netherlands, Nederland)."),
         example="NL",
     ),
     Column(
-        "email", "Email", _l("Email"), ("e-mail", "e-mailadres", "emailadres", "email address",
-                                        "e-mail address", "mail"),
-        max_length=254, help=_l("A valid e-mail address."), example="info@acme.example",
+        "email",
+        "Email",
+        _l("Email"),
+        ("e-mail", "e-mailadres", "emailadres", "email address", "e-mail address", "mail"),
+        max_length=254,
+        help=_l("A valid e-mail address."),
+        example="info@acme.example",
     ),
     Column(
-        "telephone", "Telephone", _l("Telephone"), ("telefoon", "telefoonnummer", "phone",
-                                                    "phone number", "tel"),
+        "telephone",
+        "Telephone",
+        _l("Telephone"),
+        ("telefoon", "telefoonnummer", "phone", "phone number", "tel"),
         max_length=40,
-        help=_l("Phone number; numbers without a country code are read as numbers of the "
-                "default country. Stored as +31 20 1234567."),
+        help=_l(
+            "Phone number; numbers without a country code are read as numbers of the "
+            "default country. Stored as +31 20 1234567."
+        ),
         example="+31 20 1234567",
     ),
     Column(
-        "mobile", "Mobile phone", _l("Mobile phone"), ("mobiel", "mobile", "mobiele telefoon",
-                                                       "mobiel nummer", "gsm", "cell phone"),
-        max_length=40, help=_l("Mobile number, read like Telephone."), example="+31 6 12345678",
+        "mobile",
+        "Mobile phone",
+        _l("Mobile phone"),
+        ("mobiel", "mobile", "mobiele telefoon", "mobiel nummer", "gsm", "cell phone"),
+        max_length=40,
+        help=_l("Mobile number, read like Telephone."),
+        example="+31 6 12345678",
     ),
     Column(
-        "default_payer", "Default payer", _l("Default payer"),
+        "default_payer",
+        "Default payer",
+        _l("Default payer"),
         ("standaard betaler", "standaardbetaler", "betaler", "payer"),
-        help=_l("Code of the customer who pays this customer's invoices, in this file or "
-                "already in the system. Empty: the customer pays itself."),
+        help=_l(
+            "Code of the customer who pays this customer's invoices, in this file or "
+            "already in the system. Empty: the customer pays itself."
+        ),
         example="C-0001",
     ),
     Column(
-        "status", "Status", _l("Status"), ("klantstatus",),
-        help=_l("Name of a status code (for example Active or Inactive). Empty: new "
-                "customers get the default status, existing ones keep theirs."),
+        "status",
+        "Status",
+        _l("Status"),
+        ("klantstatus",),
+        help=_l(
+            "Name of a status code (for example Active or Inactive). Empty: new "
+            "customers get the default status, existing ones keep theirs."
+        ),
         example="Active",
     ),
 )
@@ -174,8 +236,9 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def match_headers(header: Sequence[str | None], mode: ImportMode,
-                  custom: CustomColumns | None = None) -> HeaderMatch:
+def match_headers(
+    header: Sequence[str | None], mode: ImportMode, custom: CustomColumns | None = None
+) -> HeaderMatch:
     """Map the header row to fields; a missing required column is an error.
 
     With ``custom``, the custom fields' columns match too (key "custom:<field key>").
@@ -193,12 +256,19 @@ def match_headers(header: Sequence[str | None], mode: ImportMode,
             match.unknown.append(str(text).strip())
             continue
         if key in seen:
-            shown = (COLUMN_BY_KEY[key].header if key in COLUMN_BY_KEY
-                     else custom.headers_by_key[key])  # type: ignore[union-attr]
+            shown = (
+                COLUMN_BY_KEY[key].header if key in COLUMN_BY_KEY else custom.headers_by_key[key]
+            )  # type: ignore[union-attr]
             match.errors.append(
-                str(_l("The column %(name)s appears twice (columns %(first)s and %(second)s). "
-                       "Remove one of them.", name=shown,
-                       first=column_letter(seen[key]), second=column_letter(position)))
+                str(
+                    _l(
+                        "The column %(name)s appears twice (columns %(first)s and %(second)s). "
+                        "Remove one of them.",
+                        name=shown,
+                        first=column_letter(seen[key]),
+                        second=column_letter(position),
+                    )
+                )
             )
             continue
         seen[key] = position
@@ -210,8 +280,12 @@ def match_headers(header: Sequence[str | None], mode: ImportMode,
             )
     elif "name" not in seen and not ("first_name" in seen and "last_name" in seen):
         match.errors.append(
-            str(_l("The file has no column Name (or First name and Last name). Download the "
-                   "template to see the expected columns."))
+            str(
+                _l(
+                    "The file has no column Name (or First name and Last name). Download the "
+                    "template to see the expected columns."
+                )
+            )
         )
     return match
 
@@ -277,7 +351,9 @@ def parse_bool(value: object) -> bool:
 # 150-300 µs a value, which is most of the time of a 100,000-row import. The shortcuts
 # below give exactly what iris_admin.validation gives (tests compare them on many
 # values) and fall back to it for everything that is not plain.
-_ATEXT_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_ATEXT_DOT_ATOM = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+)
 _PLAIN_DOMAIN = re.compile(r"[A-Za-z0-9.-]+")
 _CASE_INSENSITIVE_MAILBOXES = frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
 
@@ -313,8 +389,9 @@ def clean_email(text: str | None) -> str | None:
     return normalise_email(text)
 
 
-def clean_phone(text: str | None, region: str,
-                national: dict[str, str] | None = None) -> str | None:
+def clean_phone(
+    text: str | None, region: str, national: dict[str, str] | None = None
+) -> str | None:
     """The stored form of a phone number; its national digits go into ``national``."""
     number = analyse_phone(text, region)
     if number is None:
@@ -353,8 +430,11 @@ def check_length(key: str, value: str | None) -> None:
     limit = COLUMN_BY_KEY[key].max_length
     if value is not None and limit is not None and len(value) > limit:
         raise InvalidValue(
-            _l("Too long: %(length)d characters, at most %(limit)d allowed.",
-               length=len(value), limit=limit)
+            _l(
+                "Too long: %(length)d characters, at most %(limit)d allowed.",
+                length=len(value),
+                limit=limit,
+            )
         )
 
 

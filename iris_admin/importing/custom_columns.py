@@ -39,8 +39,7 @@ CUSTOM_VALUES = "custom_values"
 
 # Types whose cells are cleaned from their text form; the others read native cells
 # too (number cells, date cells and Excel serial numbers, boolean cells).
-_TEXT_TYPES = frozenset({FieldType.TEXT.value, FieldType.LONG_TEXT.value,
-                         FieldType.CHOICE.value})
+_TEXT_TYPES = frozenset({FieldType.TEXT.value, FieldType.LONG_TEXT.value, FieldType.CHOICE.value})
 
 RowFailure = Callable[[str, str, Any], None]  # message, column label, value
 
@@ -50,8 +49,8 @@ def is_custom_key(name: str) -> bool:
 
 
 def field_key_of(name: str) -> str:
-    """"custom:segment" -> "segment"."""
-    return name[len(COLUMN_KEY_PREFIX):]
+    """ "custom:segment" -> "segment"."""
+    return name[len(COLUMN_KEY_PREFIX) :]
 
 
 @dataclass
@@ -117,11 +116,15 @@ class CustomColumns:
     # -- import ---------------------------------------------------------------------------
     def positions(self, matched: Mapping[str, int]) -> list[tuple[CustomFieldColumn, int]]:
         """The custom columns the file has, with their positions, in the fields' order."""
-        return [(column, matched[column.key]) for column in self.columns
-                if column.key in matched]
+        return [(column, matched[column.key]) for column in self.columns if column.key in matched]
 
-    def read_cells(self, cells: Sequence[Any], positions: Sequence[tuple[CustomFieldColumn, int]],
-                   *, from_csv: bool) -> dict[str, Any]:
+    def read_cells(
+        self,
+        cells: Sequence[Any],
+        positions: Sequence[tuple[CustomFieldColumn, int]],
+        *,
+        from_csv: bool,
+    ) -> dict[str, Any]:
         """The row's custom cells by field key: text trimmed (None when empty), CSV
         formula quotes removed; number, date and yes/no columns keep native cells."""
         found: dict[str, Any] = {}
@@ -133,8 +136,14 @@ class CustomColumns:
             found[column.field_key] = value
         return found
 
-    def clean_row(self, cells: Mapping[str, Any], stored: Mapping[str, Any] | None,
-                  *, is_new: bool, fail: RowFailure) -> dict[str, Any]:
+    def clean_row(
+        self,
+        cells: Mapping[str, Any],
+        stored: Mapping[str, Any] | None,
+        *,
+        is_new: bool,
+        fail: RowFailure,
+    ) -> dict[str, Any]:
         """The values to store for the columns the file has (None: no value).
 
         A bad value or a missing required value is reported through ``fail``; a new
@@ -160,14 +169,18 @@ class CustomColumns:
             try:
                 cleaned[key] = column.clean(value)
             except InvalidValue as exc:
-                if exported is not None and value is not None and \
-                        cell_text(value) == cell_text(exported):
+                if (
+                    exported is not None
+                    and value is not None
+                    and cell_text(value) == cell_text(exported)
+                ):
                     continue  # as stored, in another cell type ("4711" / 4711)
                 fail(str(exc), column.label, value)
         return cleaned
 
-    def diff(self, cleaned: Mapping[str, Any], stored: Mapping[str, Any] | None
-             ) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
+    def diff(
+        self, cleaned: Mapping[str, Any], stored: Mapping[str, Any] | None
+    ) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
         """(values to write, changes to show) for the cleaned values of one row."""
         if not cleaned:
             return {}, {}
@@ -186,8 +199,11 @@ class CustomColumns:
 
 def same_value(old: Any, new: Any) -> bool:
     """Equal and of the same kind: True is not the number 1, 12 is 12.0."""
-    return old == new and isinstance(old, bool) == isinstance(new, bool) \
+    return (
+        old == new
+        and isinstance(old, bool) == isinstance(new, bool)
         and isinstance(old, str) == isinstance(new, str)
+    )
 
 
 def _required(column: CustomFieldColumn) -> str:

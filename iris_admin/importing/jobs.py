@@ -90,8 +90,10 @@ def wait_for(run_id: int, timeout: float | None = None) -> None:
 def _start(app: Flask, run_id: int, target: Any, locale: str | None) -> None:
     def work() -> None:
         try:
-            with app.app_context(), force_locale(locale or app.config.get(
-                    "BABEL_DEFAULT_LOCALE", "en")):
+            with (
+                app.app_context(),
+                force_locale(locale or app.config.get("BABEL_DEFAULT_LOCALE", "en")),
+            ):
                 try:
                     target(run_id)
                 finally:

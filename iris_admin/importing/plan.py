@@ -50,16 +50,30 @@ from .results import ImportMode, ImportResult, RowResult, RowStatus
 CUSTOMERS = Customer.__table__
 # The stored fields an import compares and writes, in display order.
 VALUE_FIELDS = (
-    "code", "name", "is_business", "first_name", "last_name", "street", "postal_code", "city",
-    "country", "email", "telephone", "mobile", "default_payer_id", "status_id",
+    "code",
+    "name",
+    "is_business",
+    "first_name",
+    "last_name",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "email",
+    "telephone",
+    "mobile",
+    "default_payer_id",
+    "status_id",
 )
 # Column key -> stored field.
 FIELD_OF_COLUMN = {"default_payer": "default_payer_id", "status": "status_id"}
 COLUMN_OF_FIELD = {value: key for key, value in FIELD_OF_COLUMN.items()}
 _EXISTING_COLUMNS = [CUSTOMERS.c.id] + [CUSTOMERS.c[name] for name in VALUE_FIELDS]
 _PLAIN_FIELDS = ("street", "postal_code", "city")
-_MAX_LENGTH = {key: COLUMN_BY_KEY[key].max_length or 10**9 for key in (
-    *_PLAIN_FIELDS, "name", "first_name", "last_name", "email", "telephone", "mobile")}
+_MAX_LENGTH = {
+    key: COLUMN_BY_KEY[key].max_length or 10**9
+    for key in (*_PLAIN_FIELDS, "name", "first_name", "last_name", "email", "telephone", "mobile")
+}
 _ABSENT = object()
 
 # Extra keys of a plan row's staged values (see ``models.ImportChange``).
@@ -162,7 +176,7 @@ def name_key(name: str | None) -> str | None:
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _label(key: str) -> str:
@@ -218,27 +232,39 @@ class Planner:
     ) -> ImportResult:
         self.from_csv = file_format == "csv"
         self.match = match_headers(header, self.mode, self.custom)
-        self.fixed_positions = [(key, position) for key, position in self.match.columns.items()
-                                if not is_custom_key(key)]
-        self.present_plain = [key for key in _PLAIN_FIELDS + ("name", "first_name", "last_name")
-                              if key in self.match.columns]
-        self.present_contacts = [key for key in ("email", "telephone", "mobile")
-                                 if key in self.match.columns]
+        self.fixed_positions = [
+            (key, position)
+            for key, position in self.match.columns.items()
+            if not is_custom_key(key)
+        ]
+        self.present_plain = [
+            key
+            for key in _PLAIN_FIELDS + ("name", "first_name", "last_name")
+            if key in self.match.columns
+        ]
+        self.present_contacts = [
+            key for key in ("email", "telephone", "mobile") if key in self.match.columns
+        ]
         if self.mode is not ImportMode.DELETE:
             self.custom_positions = self.custom.positions(self.match.columns)
         if self.custom_positions:
             self.existing_columns = [*_EXISTING_COLUMNS, CUSTOMERS.c.custom_values]
         if self.match.unknown:
             self.result.warnings.append(
-                str(_l("These columns are not known and were ignored: %(names)s.",
-                       names=", ".join(self.match.unknown)))
+                str(
+                    _l(
+                        "These columns are not known and were ignored: %(names)s.",
+                        names=", ".join(self.match.unknown),
+                    )
+                )
             )
         if self.match.errors:
             self.result.file_errors.extend(self.match.errors)
             return self.result
 
-        self.clean_settings = CleanSettings(tuple(self.fixed_positions), self.from_csv,
-                                            self.settings.default_region)
+        self.clean_settings = CleanSettings(
+            tuple(self.fixed_positions), self.from_csv, self.settings.default_region
+        )
         batch: list[tuple[int, list[Any]]] = []
         for number, cells in rows:
             batch.append((number, cells))
@@ -251,8 +277,12 @@ class Planner:
             self._plan_batch(batch)
         if self.result.rows == 0:
             raise FileRefused(
-                str(_l("The file has a header row but no customer rows, so there is nothing "
-                       "to import.")),
+                str(
+                    _l(
+                        "The file has a header row but no customer rows, so there is nothing "
+                        "to import."
+                    )
+                ),
                 code="empty",
             )
         self._finish_deferred()
@@ -267,8 +297,9 @@ class Planner:
     # -- one batch ------------------------------------------------------------------------
     def _plan_batch(self, batch: list[tuple[int, list[Any]]]) -> None:
         settings = self.clean_settings
-        file_rows = [self._read_row(number, cells, row_texts(cells, settings))
-                     for number, cells in batch]
+        file_rows = [
+            self._read_row(number, cells, row_texts(cells, settings)) for number, cells in batch
+        ]
         self.result.rows += len(file_rows)
 
         code_keys = {row.key for row in file_rows if row.key}
@@ -306,8 +337,9 @@ class Planner:
         result = RowResult(seq=self._next_seq(), row_number=number, status=RowStatus.UNCHANGED)
         row = _FileRow(result=result, text=text)
         if self.custom_positions:
-            row.custom_cells = self.custom.read_cells(cells, self.custom_positions,
-                                                      from_csv=self.from_csv)
+            row.custom_cells = self.custom.read_cells(
+                cells, self.custom_positions, from_csv=self.from_csv
+            )
         row.code = normalise_code(text.get("code"))
         if row.code is not None:
             try:
@@ -350,9 +382,7 @@ class Planner:
             return {}
         found: dict[str, dict[str, Any]] = {}
         for chunk in _chunks(_sql_lower_variants(set(codes)), 2 * self.settings.batch_size):
-            query = select(*self.existing_columns).where(
-                func.lower(CUSTOMERS.c.code).in_(chunk)
-            )
+            query = select(*self.existing_columns).where(func.lower(CUSTOMERS.c.code).in_(chunk))
             for record in self.session.execute(query).mappings():
                 found[code_key(record["code"])] = dict(record)
         return found
@@ -386,9 +416,19 @@ class Planner:
         if row.key is not None:
             earlier = self.file_codes.get(row.key)
             if earlier is not None:
-                problem(row, str(_l("The code %(code)s is also on row %(row)d; each customer "
-                                    "may appear only once.", code=row.code, row=earlier[1])),
-                        "code", row.code)
+                problem(
+                    row,
+                    str(
+                        _l(
+                            "The code %(code)s is also on row %(row)d; each customer "
+                            "may appear only once.",
+                            code=row.code,
+                            row=earlier[1],
+                        )
+                    ),
+                    "code",
+                    row.code,
+                )
                 return
             row.existing = by_code.get(row.key)
         elif row.name_key is not None:
@@ -396,13 +436,22 @@ class Planner:
             if len(candidates) == 1:
                 row.existing = candidates[0]
             elif len(candidates) > 1:
-                problem(row, str(_l("%(count)d customers without a code are named %(name)s, so "
-                                    "this row cannot tell which one is meant. Add the code.",
-                                    count=len(candidates), name=result.name)), "name", result.name)
+                problem(
+                    row,
+                    str(
+                        _l(
+                            "%(count)d customers without a code are named %(name)s, so "
+                            "this row cannot tell which one is meant. Add the code.",
+                            count=len(candidates),
+                            name=result.name,
+                        )
+                    ),
+                    "name",
+                    result.name,
+                )
                 return
         elif self.mode is ImportMode.DELETE:
-            self.skip(row, str(_l("The row has no code and no name, so no customer can be "
-                                  "found.")))
+            self.skip(row, str(_l("The row has no code and no name, so no customer can be found.")))
             return
 
         customer_id = row.existing["id"] if row.existing else None
@@ -422,8 +471,7 @@ class Planner:
                 if row.key is not None:
                     message = _l("No customer has the code %(code)s.", code=row.code)
                 else:
-                    message = _l("No customer without a code is named %(name)s.",
-                                 name=result.name)
+                    message = _l("No customer without a code is named %(name)s.", name=result.name)
                 self.skip(row, str(message))
                 return
             result.status = RowStatus.DELETE
@@ -451,12 +499,14 @@ class Planner:
             raise found
         return found
 
-    def fail(self, row: _FileRow, message: str, column: str | None = None,
-             value: Any = None) -> None:
+    def fail(
+        self, row: _FileRow, message: str, column: str | None = None, value: Any = None
+    ) -> None:
         row.result.error(message, _label(column) if column else None, value)
 
-    def skip(self, row: _FileRow, message: str, column: str | None = None,
-             value: Any = None) -> None:
+    def skip(
+        self, row: _FileRow, message: str, column: str | None = None, value: Any = None
+    ) -> None:
         row.result.skip(message, _label(column) if column else None, value)
 
     # -- values and the diff ----------------------------------------------------------------
@@ -481,8 +531,9 @@ class Planner:
             else:
                 new[key] = value
         country = text.get("country", _ABSENT)
-        if country is not _ABSENT and not (old is not None and country is not None
-                                           and country == old.get("country")):
+        if country is not _ABSENT and not (
+            old is not None and country is not None and country == old.get("country")
+        ):
             if "country" in row.checked:
                 new["country"] = row.checked["country"]
             else:
@@ -525,8 +576,9 @@ class Planner:
                 self.fail(row, str(_l("A business customer needs a name.")), "name")
         else:
             if not new["name"] and not (new["first_name"] and new["last_name"]):
-                self.fail(row, str(_l("A person needs a Name, or a First name and a Last "
-                                      "name.")), "name")
+                self.fail(
+                    row, str(_l("A person needs a Name, or a First name and a Last name.")), "name"
+                )
             new["name"] = display_name(False, new["name"], new["first_name"], new["last_name"])
         if new["name"] is not None:
             try:
@@ -546,17 +598,27 @@ class Planner:
 
         if self.custom:
             row.custom_new = self.custom.clean_row(
-                row.custom_cells, old.get(CUSTOM_VALUES) if old else None,
-                is_new=old is None, fail=result.error,
+                row.custom_cells,
+                old.get(CUSTOM_VALUES) if old else None,
+                is_new=old is None,
+                fail=result.error,
             )
         row.new_values = new
         if "default_payer" in text:
             if row.payer_key is None:
                 new["default_payer_id"] = None
             elif row.payer_key == row.key:
-                self.fail(row, str(_l("A customer cannot be its own default payer; leave "
-                                      "Default payer empty when the customer pays itself.")),
-                          "default_payer", row.payer_text)
+                self.fail(
+                    row,
+                    str(
+                        _l(
+                            "A customer cannot be its own default payer; leave "
+                            "Default payer empty when the customer pays itself."
+                        )
+                    ),
+                    "default_payer",
+                    row.payer_text,
+                )
             else:
                 ref = self._resolve_payer(row.payer_key, by_code)
                 if ref is None:
@@ -631,17 +693,18 @@ class Planner:
             for name in changed
         }
         if "default_payer_id" in changed or result.payer_row is not None:
-            result.changes["default_payer_id"] = (
-                old["default_payer_id"], payer_label or None
-            )
+            result.changes["default_payer_id"] = (old["default_payer_id"], payer_label or None)
         if custom_values:
             result.values[CUSTOM_VALUES] = custom_values
             result.changes.update(custom_changes)
         result.staged = {
             **{name: new[name] for name in VALUE_FIELDS},
             CHANGED: sum(FIELD_BITS[name] for name in changed),
-            SEARCH_TEXT: (build_search_text(new, national)
-                          if any(name in changed for name in SEARCHABLE_FIELDS) else None),
+            SEARCH_TEXT: (
+                build_search_text(new, national)
+                if any(name in changed for name in SEARCHABLE_FIELDS)
+                else None
+            ),
             CUSTOM_VALUES: custom_values or None,
             PAYER_LABEL: payer_label,
         }
@@ -687,10 +750,18 @@ class Planner:
                 if len(candidates) == 1:
                     ref = _Ref(customer_id=candidates[0]["id"])
             if ref is None:
-                self.fail(row, str(_l("Unknown default payer %(code)s: no customer has this "
-                                      "code, in the file or in the system.",
-                                      code=row.payer_text)),
-                          "default_payer", row.payer_text)
+                self.fail(
+                    row,
+                    str(
+                        _l(
+                            "Unknown default payer %(code)s: no customer has this "
+                            "code, in the file or in the system.",
+                            code=row.payer_text,
+                        )
+                    ),
+                    "default_payer",
+                    row.payer_text,
+                )
             else:
                 self._set_payer(row, ref)
             self._diff(row)
@@ -714,8 +785,12 @@ class Planner:
                 continue
             batch.append(
                 RowResult(
-                    seq=self._next_seq(), row_number=None, status=RowStatus.MISSING,
-                    customer_id=record.id, code=record.code, name=record.name,
+                    seq=self._next_seq(),
+                    row_number=None,
+                    status=RowStatus.MISSING,
+                    customer_id=record.id,
+                    code=record.code,
+                    name=record.name,
                 )
             )
             if len(batch) >= self.settings.batch_size:
@@ -736,8 +811,9 @@ class Planner:
             row = self.delete_candidates.pop(customer_id)
             row.status = RowStatus.SKIP
             for reason in reasons:
-                row.skip(str(_l("%(name)s cannot be deleted: %(reason)s.", name=row.name,
-                                reason=reason)))
+                row.skip(
+                    str(_l("%(name)s cannot be deleted: %(reason)s.", name=row.name, reason=reason))
+                )
             patched.append(row)
         if patched:
             self.result.totals[RowStatus.DELETE.value] -= len(patched)
@@ -770,8 +846,12 @@ def deletion_blockers(
         )
         for customer_id, count in issue_counts:
             reasons.setdefault(customer_id, []).append(
-                str(_l("it still has %(count)d issue(s); close and move or delete them first",
-                       count=count))
+                str(
+                    _l(
+                        "it still has %(count)d issue(s); close and move or delete them first",
+                        count=count,
+                    )
+                )
             )
         paid = session.execute(
             select(CUSTOMERS.c.id, CUSTOMERS.c.default_payer_id).where(
@@ -791,8 +871,13 @@ def deletion_blockers(
             staying = [pid for pid in paid_for if pid not in candidates or pid in reasons]
             if staying:
                 reasons[payer_id] = [
-                    str(_l("it is the default payer of %(count)d other customer(s); choose "
-                           "another payer for them first", count=len(staying)))
+                    str(
+                        _l(
+                            "it is the default payer of %(count)d other customer(s); choose "
+                            "another payer for them first",
+                            count=len(staying),
+                        )
+                    )
                 ]
                 changed = True
     return reasons
@@ -811,5 +896,6 @@ def build_plan(
 ) -> ImportResult:
     """Plan the import of ``rows`` (1-based row number, cells) under ``header``."""
     planner = Planner(session, settings, sink)
-    return planner.run(header, rows, file_format=file_format, progress=progress,
-                       total_rows=total_rows)
+    return planner.run(
+        header, rows, file_format=file_format, progress=progress, total_rows=total_rows
+    )

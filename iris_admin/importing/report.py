@@ -23,8 +23,7 @@ from .store import ROWS, ReadOptions, iter_rows
 AnnotatedRow = tuple[list[Any], str, "str | None"]
 
 
-def _problems(session: Session, run_id: int, *, every_row: bool
-              ) -> dict[int, tuple[str, str]]:
+def _problems(session: Session, run_id: int, *, every_row: bool) -> dict[int, tuple[str, str]]:
     """Row number -> (problems, status); only rows with problems unless ``every_row``."""
     query = select(ROWS.c.row_number, ROWS.c.status, ROWS.c.data).where(
         ROWS.c.run_id == run_id, ROWS.c.row_number.is_not(None)
@@ -34,8 +33,7 @@ def _problems(session: Session, run_id: int, *, every_row: bool
     found: dict[int, tuple[str, str]] = {}
     for record in session.execute(query.execution_options(yield_per=2000)):
         messages = [RowMessage.from_dict(item) for item in (record.data or {}).get("messages", [])]
-        found[record.row_number] = ("; ".join(str(message) for message in messages),
-                                    record.status)
+        found[record.row_number] = ("; ".join(str(message) for message in messages), record.status)
     return found
 
 
@@ -73,4 +71,3 @@ def annotated_rows(
         if name_at is not None:
             cells[name_at] = row.name
         yield cells, missing, row.status.value
-

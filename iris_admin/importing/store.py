@@ -66,8 +66,18 @@ class ReadOptions:
 
 # -- rows <-> records -------------------------------------------------------------------
 _ROW_COLUMNS = ("run_id", "seq", "row_number", "status", "customer_id", "code", "name", "data")
-_CHANGE_COLUMNS = ("run_id", "seq", "kind", "customer_id", "payer_row", "payer_label",
-                   "changed", *VALUE_FIELDS, "search_text", "custom_values")
+_CHANGE_COLUMNS = (
+    "run_id",
+    "seq",
+    "kind",
+    "customer_id",
+    "payer_row",
+    "payer_label",
+    "changed",
+    *VALUE_FIELDS,
+    "search_text",
+    "custom_values",
+)
 
 
 def row_data(row: RowResult) -> dict[str, Any]:
@@ -93,21 +103,38 @@ def _json_text(value: Any) -> str | None:
 
 
 def _row_tuple(run_id: int, row: RowResult) -> tuple[Any, ...]:
-    return (run_id, row.seq, row.row_number, row.status.value, row.customer_id, row.code,
-            row.name, _json_text(row_data(row)))
+    return (
+        run_id,
+        row.seq,
+        row.row_number,
+        row.status.value,
+        row.customer_id,
+        row.code,
+        row.name,
+        _json_text(row_data(row)),
+    )
 
 
 def _change_tuple(run_id: int, row: RowResult) -> tuple[Any, ...]:
     staged = row.staged
     assert staged is not None
-    return (run_id, row.seq, row.status.value, row.customer_id, row.payer_row,
-            staged.get("payer_label"), staged.get("changed", 0),
-            *[staged[name] for name in VALUE_FIELDS],
-            staged.get("search_text"), _json_text(staged.get("custom_values")))
+    return (
+        run_id,
+        row.seq,
+        row.status.value,
+        row.customer_id,
+        row.payer_row,
+        staged.get("payer_label"),
+        staged.get("changed", 0),
+        *[staged[name] for name in VALUE_FIELDS],
+        staged.get("search_text"),
+        _json_text(staged.get("custom_values")),
+    )
 
 
-def _bulk_insert(session: Session, table: Any, columns: tuple[str, ...],
-                 rows: list[tuple[Any, ...]]) -> None:
+def _bulk_insert(
+    session: Session, table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
     """One executemany straight to the driver: plan rows are plain values (JSON already
     encoded), and SQLAlchemy's per-row parameter processing would double the time of
     storing a 100,000-row preview."""
@@ -136,8 +163,12 @@ _NEW_VALUE_COLUMNS = [CHANGES.c[name] for name in VALUE_FIELDS] + [CHANGES.c.pay
 
 def _with_new_values(query: Select) -> Select:
     return query.add_columns(*_NEW_VALUE_COLUMNS).outerjoin(
-        CHANGES, and_(CHANGES.c.run_id == ROWS.c.run_id, CHANGES.c.seq == ROWS.c.seq,
-                      ROWS.c.status == RowStatus.NEW.value)
+        CHANGES,
+        and_(
+            CHANGES.c.run_id == ROWS.c.run_id,
+            CHANGES.c.seq == ROWS.c.seq,
+            ROWS.c.status == RowStatus.NEW.value,
+        ),
     )
 
 
@@ -191,8 +222,14 @@ class RunSink:
         )
         records = []
         for row in rows:
-            records.append({"b_run": self.run_id, "b_seq": row.seq,
-                            "b_status": row.status.value, "b_data": row_data(row)})
+            records.append(
+                {
+                    "b_run": self.run_id,
+                    "b_seq": row.seq,
+                    "b_status": row.status.value,
+                    "b_data": row_data(row),
+                }
+            )
         self.session.execute(statement, records)
 
 
@@ -240,7 +277,9 @@ def create_run(
     return run
 
 
-def _limited(rows: Iterable[tuple[int, list[Any]]], limit: int | None) -> Iterator[tuple[int, list[Any]]]:
+def _limited(
+    rows: Iterable[tuple[int, list[Any]]], limit: int | None
+) -> Iterator[tuple[int, list[Any]]]:
     for count, item in enumerate(rows, start=1):
         if limit is not None and count > limit:
             raise TooManyRowsForRequest()
@@ -280,8 +319,12 @@ def plan_run(
             return
         last_report[0] = now
         session.execute(
-            update(RUNS).where(RUNS.c.id == run_id).values(
-                progress_done=done, progress_total=total, phase="planning",
+            update(RUNS)
+            .where(RUNS.c.id == run_id)
+            .values(
+                progress_done=done,
+                progress_total=total,
+                phase="planning",
                 heartbeat_at=utcnow(),
             )
         )
@@ -291,7 +334,9 @@ def plan_run(
         sheet = open_sheet(source, file_name, ReadLimits(max_bytes=options.max_bytes))
         total = getattr(sheet, "total_rows", None)
         session.execute(
-            update(RUNS).where(RUNS.c.id == run_id).values(
+            update(RUNS)
+            .where(RUNS.c.id == run_id)
+            .values(
                 file_format=sheet.format,
                 header=[None if cell is None else str(cell) for cell in sheet.header],
                 phase="planning",
@@ -302,8 +347,9 @@ def plan_run(
         # stored with the run below without reading the definitions a second time.
         planner = Planner(
             session,
-            PlanSettings(mode=mode, batch_size=options.batch_size,
-                         default_region=options.default_region),
+            PlanSettings(
+                mode=mode, batch_size=options.batch_size, default_region=options.default_region
+            ),
             RunSink(session, run_id),
         )
         result = planner.run(
@@ -327,8 +373,16 @@ def plan_run(
         session.rollback()
         log.exception("Planning import run %s failed", run_id)
         clear_rows(session, run_id)
-        finish_failed(session, run_id, str(_l("The file could not be processed because of an "
-                                             "internal error. Nothing was changed.")))
+        finish_failed(
+            session,
+            run_id,
+            str(
+                _l(
+                    "The file could not be processed because of an "
+                    "internal error. Nothing was changed."
+                )
+            ),
+        )
         raise
 
     if session.get_bind().dialect.name == "postgresql" and result.rows >= 1000:
@@ -338,7 +392,9 @@ def plan_run(
     columns = planner.match.columns if planner.match is not None else {}
     now = utcnow()
     session.execute(
-        update(RUNS).where(RUNS.c.id == run_id).values(
+        update(RUNS)
+        .where(RUNS.c.id == run_id)
+        .values(
             status=RunStatus.READY.value,
             phase=None,
             rows_read=result.rows,
@@ -380,8 +436,9 @@ def discard_run(session: Session, run: ImportRun) -> bool:
     """Throw a preview away (cancel, or a CLI dry run); False when it was not a preview."""
     claimed = session.execute(
         update(RUNS)
-        .where(RUNS.c.id == run.id, RUNS.c.status.in_((RunStatus.READY.value,
-                                                       RunStatus.FAILED.value)))
+        .where(
+            RUNS.c.id == run.id, RUNS.c.status.in_((RunStatus.READY.value, RunStatus.FAILED.value))
+        )
         .values(status=RunStatus.DISCARDED.value, finished_at=utcnow(), upload=None)
     ).rowcount
     if claimed:
@@ -395,11 +452,17 @@ def claim_for_apply(session: Session, run: ImportRun) -> str | None:
     now = utcnow()
     claimed = session.execute(
         update(RUNS)
-        .where(RUNS.c.id == run.id, RUNS.c.status == RunStatus.READY.value,
-               RUNS.c.expires_at > now)
-        .values(status=RunStatus.APPLYING.value, phase="applying", progress_done=0,
-                progress_total=None, started_at=now, heartbeat_at=now, worker=worker_id(),
-                message=None)
+        .where(RUNS.c.id == run.id, RUNS.c.status == RunStatus.READY.value, RUNS.c.expires_at > now)
+        .values(
+            status=RunStatus.APPLYING.value,
+            phase="applying",
+            progress_done=0,
+            progress_total=None,
+            started_at=now,
+            heartbeat_at=now,
+            worker=worker_id(),
+            message=None,
+        )
     ).rowcount
     session.commit()
     if claimed:
@@ -408,13 +471,18 @@ def claim_for_apply(session: Session, run: ImportRun) -> str | None:
     if run.status == RunStatus.READY.value:
         expire_run(session, run)
         return str(_l("This preview has expired. Upload the file again."))
-    return str(_l("This import is not waiting for confirmation (it is %(status)s).",
-                  status=status_label(run.status)))
+    return str(
+        _l(
+            "This import is not waiting for confirmation (it is %(status)s).",
+            status=status_label(run.status),
+        )
+    )
 
 
 def expire_run(session: Session, run: ImportRun) -> None:
     session.execute(
-        update(RUNS).where(RUNS.c.id == run.id, RUNS.c.status == RunStatus.READY.value)
+        update(RUNS)
+        .where(RUNS.c.id == run.id, RUNS.c.status == RunStatus.READY.value)
         .values(status=RunStatus.EXPIRED.value, finished_at=utcnow(), upload=None)
     )
     clear_rows(session, run.id)
@@ -442,7 +510,8 @@ def purge_old(session: Session, *, keep_days: int, now: datetime | None = None) 
     ).all()
     if expired:
         session.execute(
-            update(RUNS).where(RUNS.c.id.in_(expired))
+            update(RUNS)
+            .where(RUNS.c.id.in_(expired))
             .values(status=RunStatus.EXPIRED.value, finished_at=now)
         )
         session.execute(delete(ROWS).where(ROWS.c.run_id.in_(expired)))
@@ -450,8 +519,14 @@ def purge_old(session: Session, *, keep_days: int, now: datetime | None = None) 
         session.execute(update(RUNS).where(RUNS.c.id.in_(expired)).values(upload=None))
     old = session.scalars(
         select(RUNS.c.id).where(
-            RUNS.c.status.in_((RunStatus.APPLIED.value, RunStatus.FAILED.value,
-                               RunStatus.DISCARDED.value, RunStatus.EXPIRED.value)),
+            RUNS.c.status.in_(
+                (
+                    RunStatus.APPLIED.value,
+                    RunStatus.FAILED.value,
+                    RunStatus.DISCARDED.value,
+                    RunStatus.EXPIRED.value,
+                )
+            ),
             RUNS.c.created_at <= now - timedelta(days=keep_days),
         )
     ).all()
@@ -462,8 +537,13 @@ def purge_old(session: Session, *, keep_days: int, now: datetime | None = None) 
     session.commit()
 
 
-def mark_stale_failed(session: Session, run: ImportRun, *, stale_seconds: int,
-                      alive: Callable[[int], bool] | None = None) -> bool:
+def mark_stale_failed(
+    session: Session,
+    run: ImportRun,
+    *,
+    stale_seconds: int,
+    alive: Callable[[int], bool] | None = None,
+) -> bool:
     """A run whose worker died stays 'planning' or 'applying' forever; mark it failed.
 
     Dead means: the worker process on this host no longer exists (or its thread is gone,
@@ -484,11 +564,20 @@ def mark_stale_failed(session: Session, run: ImportRun, *, stale_seconds: int,
         dead = True
     if not dead:
         return False
-    message = str(_l("The import stopped unexpectedly (the server was restarted or the job "
-                     "crashed). Nothing of it was kept; upload the file again."))
+    message = str(
+        _l(
+            "The import stopped unexpectedly (the server was restarted or the job "
+            "crashed). Nothing of it was kept; upload the file again."
+        )
+    )
     session.execute(
-        update(RUNS).where(RUNS.c.id == run.id, RUNS.c.status == run.status).values(
-            status=RunStatus.FAILED.value, message=message, finished_at=utcnow(), phase=None,
+        update(RUNS)
+        .where(RUNS.c.id == run.id, RUNS.c.status == run.status)
+        .values(
+            status=RunStatus.FAILED.value,
+            message=message,
+            finished_at=utcnow(),
+            phase=None,
             upload=None,
         )
     )
@@ -509,23 +598,37 @@ def _process_exists(pid: int) -> bool:
 
 # -- reading the stored plan --------------------------------------------------------------
 def count_rows(session: Session, run_id: int, statuses: tuple[str, ...]) -> int:
-    return session.scalar(
-        select(func.count()).select_from(ROWS)
-        .where(ROWS.c.run_id == run_id, ROWS.c.status.in_(statuses))
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(ROWS)
+            .where(ROWS.c.run_id == run_id, ROWS.c.status.in_(statuses))
+        )
+        or 0
+    )
 
 
-def page_rows(session: Session, run_id: int, statuses: tuple[str, ...], *, page: int,
-              per_page: int) -> list[RowResult]:
+def page_rows(
+    session: Session, run_id: int, statuses: tuple[str, ...], *, page: int, per_page: int
+) -> list[RowResult]:
     query = _with_new_values(
-        select(ROWS).where(ROWS.c.run_id == run_id, ROWS.c.status.in_(statuses))
-        .order_by(ROWS.c.seq).limit(per_page).offset(max(page, 0) * per_page)
+        select(ROWS)
+        .where(ROWS.c.run_id == run_id, ROWS.c.status.in_(statuses))
+        .order_by(ROWS.c.seq)
+        .limit(per_page)
+        .offset(max(page, 0) * per_page)
     )
     return [record_row(record) for record in session.execute(query)]
 
 
-def iter_rows(session: Session, run_id: int, statuses: tuple[str, ...] | None = None,
-              batch_size: int = 1000, *, with_values: bool = False) -> Iterator[RowResult]:
+def iter_rows(
+    session: Session,
+    run_id: int,
+    statuses: tuple[str, ...] | None = None,
+    batch_size: int = 1000,
+    *,
+    with_values: bool = False,
+) -> Iterator[RowResult]:
     """Every row of a run in file order, read in batches (keyset, not OFFSET)."""
     last = -1
     while True:

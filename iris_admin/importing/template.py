@@ -33,14 +33,31 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv; charset=utf-8"
 _LAST_ROW = 1_048_576
 _CSV_DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
-_WIDTHS = {"code": 12, "name": 30, "is_business": 18, "first_name": 16, "last_name": 18,
-           "street": 28, "postal_code": 12, "city": 18, "country": 10, "email": 30,
-           "telephone": 18, "mobile": 18, "default_payer": 16, "status": 12}
+_WIDTHS = {
+    "code": 12,
+    "name": 30,
+    "is_business": 18,
+    "first_name": 16,
+    "last_name": 18,
+    "street": 28,
+    "postal_code": 12,
+    "city": 18,
+    "country": 10,
+    "email": 30,
+    "telephone": 18,
+    "mobile": 18,
+    "default_payer": 16,
+    "status": 12,
+}
 
 
 # -- customers as template rows -------------------------------------------------------
-def customer_rows(session: Session, ids_query: Any = None, batch_size: int = 1000,
-                  custom: CustomColumns | None = None) -> Iterator[list[Any]]:
+def customer_rows(
+    session: Session,
+    ids_query: Any = None,
+    batch_size: int = 1000,
+    custom: CustomColumns | None = None,
+) -> Iterator[list[Any]]:
     """Every customer (or those whose id ``ids_query`` selects) in template column order,
     the ``custom`` fields' cells last."""
     payer = aliased(Customer)
@@ -48,10 +65,21 @@ def customer_rows(session: Session, ids_query: Any = None, batch_size: int = 100
     custom = custom or CustomColumns()
     query = (
         select(
-            Customer.code, Customer.name, Customer.is_business, Customer.first_name,
-            Customer.last_name, Customer.street, Customer.postal_code, Customer.city,
-            Customer.country, Customer.email, Customer.telephone, Customer.mobile,
-            payer.code.label("payer_code"), payer.name.label("payer_name"), Customer.status_id,
+            Customer.code,
+            Customer.name,
+            Customer.is_business,
+            Customer.first_name,
+            Customer.last_name,
+            Customer.street,
+            Customer.postal_code,
+            Customer.city,
+            Customer.country,
+            Customer.email,
+            Customer.telephone,
+            Customer.mobile,
+            payer.code.label("payer_code"),
+            payer.name.label("payer_name"),
+            Customer.status_id,
             *([Customer.custom_values] if custom else []),
         )
         .outerjoin(payer, payer.id == Customer.default_payer_id)
@@ -62,11 +90,21 @@ def customer_rows(session: Session, ids_query: Any = None, batch_size: int = 100
         query = query.where(Customer.id.in_(ids_query))
     for record in session.execute(query):
         yield [
-            record.code, record.name, "yes" if record.is_business else "no", record.first_name,
-            record.last_name, record.street, record.postal_code, record.city, record.country,
-            record.email, record.telephone, record.mobile,
+            record.code,
+            record.name,
+            "yes" if record.is_business else "no",
+            record.first_name,
+            record.last_name,
+            record.street,
+            record.postal_code,
+            record.city,
+            record.country,
+            record.email,
+            record.telephone,
+            record.mobile,
             # A payer without a code is found back by its name (see the matching rules).
-            record.payer_code or record.payer_name, status_names.get(record.status_id),
+            record.payer_code or record.payer_name,
+            status_names.get(record.status_id),
             *(custom.export_cells(record.custom_values) if custom else ()),
         ]
 
@@ -106,9 +144,14 @@ def _header_cells(sheet: Any, headers: Sequence[str]) -> list[Any]:
     return cells
 
 
-def write_customers_xlsx(out: IO[bytes], rows: Iterable[Sequence[Any]],
-                         statuses: Sequence[str], *, explanation: bool = True,
-                         custom: CustomColumns | None = None) -> None:
+def write_customers_xlsx(
+    out: IO[bytes],
+    rows: Iterable[Sequence[Any]],
+    statuses: Sequence[str],
+    *,
+    explanation: bool = True,
+    custom: CustomColumns | None = None,
+) -> None:
     """The template (no rows) or an export: header, rows, drop-downs, text columns."""
     custom = custom or CustomColumns()
     book = Workbook(write_only=True)
@@ -144,8 +187,9 @@ def _yes_no(letter: str) -> DataValidation:
     return yes_no
 
 
-def _add_validations(sheet: Any, book: Workbook, statuses: Sequence[str],
-                     custom: CustomColumns) -> None:
+def _add_validations(
+    sheet: Any, book: Workbook, statuses: Sequence[str], custom: CustomColumns
+) -> None:
     keys = [column.key for column in COLUMNS] + [column.key for column in custom.columns]
 
     def letter(key: str) -> str:
@@ -156,27 +200,35 @@ def _add_validations(sheet: Any, book: Workbook, statuses: Sequence[str],
     # may hold commas and quotes, and an inline list is limited to 255 characters.
     lists_for: list[tuple[str, Sequence[str], str]] = []
     if statuses:
-        lists_for.append((letter("status"), statuses,
-                          str(_l("Choose one of the status codes."))))
+        lists_for.append((letter("status"), statuses, str(_l("Choose one of the status codes."))))
     for column in custom.columns:
         if column.field_type == FieldType.BOOL.value:
             sheet.data_validations.append(_yes_no(letter(column.key)))
         elif column.field_type == FieldType.CHOICE.value and column.options:
-            lists_for.append((letter(column.key), column.options,
-                              str(_l("Choose one of the options of %(label)s.",
-                                     label=column.label))))
+            lists_for.append(
+                (
+                    letter(column.key),
+                    column.options,
+                    str(_l("Choose one of the options of %(label)s.", label=column.label)),
+                )
+            )
     if not lists_for:
         return
     lists = book.create_sheet("Lists")
     lists.sheet_state = "hidden"
     height = max(len(values) for _, values, _ in lists_for)
     for index in range(height):
-        lists.append([_text_cell(lists, values[index]) if index < len(values) else None
-                      for _, values, _ in lists_for])
+        lists.append(
+            [
+                _text_cell(lists, values[index]) if index < len(values) else None
+                for _, values, _ in lists_for
+            ]
+        )
     for position, (target, values, error) in enumerate(lists_for, start=1):
         source = get_column_letter(position)
         validation = DataValidation(
-            type="list", formula1=f"Lists!${source}$1:${source}${len(values)}",
+            type="list",
+            formula1=f"Lists!${source}$1:${source}${len(values)}",
             allow_blank=True,
         )
         validation.error = error
@@ -191,21 +243,31 @@ def _write_explanation(book: Workbook, custom: CustomColumns | None = None) -> N
     sheet.column_dimensions["C"].width = 90
     sheet.column_dimensions["D"].width = 22
     wrap = Alignment(wrap_text=True, vertical="top")
-    sheet.append(_header_cells(sheet, [str(_l("Column")), str(_l("Required")),
-                                       str(_l("What to fill in")), str(_l("Example"))]))
+    sheet.append(
+        _header_cells(
+            sheet,
+            [
+                str(_l("Column")),
+                str(_l("Required")),
+                str(_l("What to fill in")),
+                str(_l("Example")),
+            ],
+        )
+    )
     required = {"name": _l("yes (*)")}
     explained = [
-        (column.header, str(required.get(column.key, _l("no"))), str(column.help),
-         column.example)
+        (column.header, str(required.get(column.key, _l("no"))), str(column.help), column.example)
         for column in COLUMNS
     ]
-    for column in (custom.columns if custom else ()):
-        explained.append((
-            custom.headers_by_key[column.key],  # type: ignore[union-attr]
-            str(_l("yes")) if column.required else str(_l("no")),
-            custom_column_help(column),
-            column.example,
-        ))
+    for column in custom.columns if custom else ():
+        explained.append(
+            (
+                custom.headers_by_key[column.key],  # type: ignore[union-attr]
+                str(_l("yes")) if column.required else str(_l("no")),
+                custom_column_help(column),
+                column.example,
+            )
+        )
     for cells in explained:
         row = []
         for value in cells:
@@ -230,28 +292,56 @@ def custom_column_help(column: CustomFieldColumn) -> str:
 def explanation_notes() -> list[str]:
     return [
         str(_l("(*) A person row may give First name and Last name instead of Name.")),
-        str(_l("Headers may be in any order and in English or Dutch; unknown columns are "
-               "ignored. Empty rows are skipped.")),
-        str(_l("A row with a code updates the customer with that code (ignoring case and "
-               "spaces); a code that is not in the system adds a new customer.")),
-        str(_l("A row without a code updates the customer without a code with the same name, "
-               "but only when exactly one such customer exists; otherwise it adds a new "
-               "customer (or, when several match, it is an error: add the code).")),
-        str(_l("An empty cell empties the field of an existing customer, except Status "
-               "(kept). Columns that are not in the file are left as they are.")),
-        str(_l("Custom fields have a column each after Status, headed by the field's label "
-               "(its key works too). Values are checked by type: a date like 2026-01-31, a "
-               "number, yes or no, or one of a choice field's options. A required custom "
-               "field may not be empty.")),
-        str(_l("Modes: add adds and updates; all does the same and lists the customers "
-               "that are not in the file (nothing is deleted); delete removes the customers "
-               "listed, after confirmation.")),
+        str(
+            _l(
+                "Headers may be in any order and in English or Dutch; unknown columns are "
+                "ignored. Empty rows are skipped."
+            )
+        ),
+        str(
+            _l(
+                "A row with a code updates the customer with that code (ignoring case and "
+                "spaces); a code that is not in the system adds a new customer."
+            )
+        ),
+        str(
+            _l(
+                "A row without a code updates the customer without a code with the same name, "
+                "but only when exactly one such customer exists; otherwise it adds a new "
+                "customer (or, when several match, it is an error: add the code)."
+            )
+        ),
+        str(
+            _l(
+                "An empty cell empties the field of an existing customer, except Status "
+                "(kept). Columns that are not in the file are left as they are."
+            )
+        ),
+        str(
+            _l(
+                "Custom fields have a column each after Status, headed by the field's label "
+                "(its key works too). Values are checked by type: a date like 2026-01-31, a "
+                "number, yes or no, or one of a choice field's options. A required custom "
+                "field may not be empty."
+            )
+        ),
+        str(
+            _l(
+                "Modes: add adds and updates; all does the same and lists the customers "
+                "that are not in the file (nothing is deleted); delete removes the customers "
+                "listed, after confirmation."
+            )
+        ),
     ]
 
 
-def write_annotated_xlsx(out: IO[bytes], header: Sequence[Any],
-                         rows: Iterable[tuple[Sequence[Any], str, str | None]],
-                         *, with_status: bool = False) -> None:
+def write_annotated_xlsx(
+    out: IO[bytes],
+    header: Sequence[Any],
+    rows: Iterable[tuple[Sequence[Any], str, str | None]],
+    *,
+    with_status: bool = False,
+) -> None:
     """The uploaded rows with a column saying what is wrong (to fix and upload again)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(str(_l("Customers")))
@@ -259,8 +349,9 @@ def write_annotated_xlsx(out: IO[bytes], header: Sequence[Any],
     extra = [str(_l("Problems in this row"))]
     if with_status:
         extra.insert(0, str(_l("Import status")))
-    sheet.append(_header_cells(sheet, [str(cell) if cell is not None else "" for cell in header]
-                               + extra))
+    sheet.append(
+        _header_cells(sheet, [str(cell) if cell is not None else "" for cell in header] + extra)
+    )
     red = Font(color="C00000")
     for raw, problems, status in rows:
         values = list(raw)[:width] + [None] * max(0, width - len(raw))
@@ -284,8 +375,12 @@ def neutralise_csv(value: Any) -> Any:
     return value
 
 
-def write_customers_csv(out: IO[bytes], rows: Iterable[Sequence[Any]],
-                        delimiter: str = ",", custom: CustomColumns | None = None) -> None:
+def write_customers_csv(
+    out: IO[bytes],
+    rows: Iterable[Sequence[Any]],
+    delimiter: str = ",",
+    custom: CustomColumns | None = None,
+) -> None:
     """UTF-8 with a BOM (so Excel shows accents right), the template's header."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
     writer = csv.writer(text, delimiter=delimiter)
@@ -297,13 +392,21 @@ def write_customers_csv(out: IO[bytes], rows: Iterable[Sequence[Any]],
 
 
 def status_names(session: Session) -> list[str]:
-    return list(session.scalars(
-        select(CustomerStatus.name).order_by(CustomerStatus.sort_order, CustomerStatus.id)
-    ))
+    return list(
+        session.scalars(
+            select(CustomerStatus.name).order_by(CustomerStatus.sort_order, CustomerStatus.id)
+        )
+    )
 
 
-def export_customers(session: Session, out: IO[bytes], file_format: str, *,
-                     ids_query: Any = None, csv_delimiter: str = ",") -> None:
+def export_customers(
+    session: Session,
+    out: IO[bytes],
+    file_format: str,
+    *,
+    ids_query: Any = None,
+    csv_delimiter: str = ",",
+) -> None:
     custom = CustomColumns.load(session)
     rows = customer_rows(session, ids_query, custom=custom)
     if file_format == "csv":

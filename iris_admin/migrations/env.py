@@ -10,7 +10,7 @@ config = context.config
 engine = config.attributes["engine"]
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001, ANN201
+def include_object(obj, name, type_, reflected, compare_to):
     # A host app's tables share the database; only ours are compared.
     if is_search_index_object(name):  # made by migration 0005, not by the models
         return False

@@ -2,12 +2,12 @@
 
 from .accounts import AccessLevel, CustomerUser, Role, User
 from .base import IrisBase
-from .customers import Contact, Customer, CustomerStatus, InvoiceAddress
-from .issues import Issue, IssuePriority, IssueStatus
-from .imports import ImportChange, ImportRow, ImportRun, RunStatus  # noqa: F401
-from .replies import IssueReply, IssueStatusChange
 from .custom_fields import CustomField, FieldType  # noqa: F401
+from .customers import Contact, Customer, CustomerStatus, InvoiceAddress
+from .imports import ImportChange, ImportRow, ImportRun, RunStatus  # noqa: F401
+from .issues import Issue, IssuePriority, IssueStatus
 from .messages import Channel, Message, MessageKind, MessageStatus  # noqa: F401
+from .replies import IssueReply, IssueStatusChange
 from .security import LoginFailure
 
 __all__ = [
@@ -20,8 +20,8 @@ __all__ = [
     "IrisBase",
     "Issue",
     "IssuePriority",
-    "IssueStatus",
     "IssueReply",
+    "IssueStatus",
     "IssueStatusChange",
     "LoginFailure",
     "Role",

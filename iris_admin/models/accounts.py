@@ -89,7 +89,9 @@ class CustomerUser(IrisBase):
     customer_id: Mapped[int] = mapped_column(
         ForeignKey("iris_customer.id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[int] = mapped_column(ForeignKey("iris_user.id", ondelete="RESTRICT"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("iris_user.id", ondelete="RESTRICT"), index=True
+    )
     access: Mapped[str] = mapped_column(String(20), default=AccessLevel.ALL.value)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

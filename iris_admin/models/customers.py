@@ -126,7 +126,16 @@ class Customer(TimestampMixin, IrisBase):
         return f"{self.name} ({self.code})" if self.code else self.name
 
 
-SEARCHABLE_FIELDS = ("name", "code", "email", "telephone", "mobile", "street", "postal_code", "city")
+SEARCHABLE_FIELDS = (
+    "name",
+    "code",
+    "email",
+    "telephone",
+    "mobile",
+    "street",
+    "postal_code",
+    "city",
+)
 
 
 _PHONE_FIELDS = frozenset(("telephone", "mobile"))
@@ -147,8 +156,11 @@ def build_search_text(
 SEARCH_TEXT_SEPARATOR = " | "
 
 
-def search_text_parts(values: Mapping[str, Any], fields: Iterable[str],
-                      national: Callable[[str], str | None] = national_digits) -> list[str]:
+def search_text_parts(
+    values: Mapping[str, Any],
+    fields: Iterable[str],
+    national: Callable[[str], str | None] = national_digits,
+) -> list[str]:
     """The pieces of the search text for ``fields`` (in that order), to be joined."""
     parts: list[str] = []
     append = parts.append

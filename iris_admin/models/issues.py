@@ -39,9 +39,7 @@ class Issue(TimestampMixin, IrisBase):
     priority: Mapped[str] = mapped_column(String(20), default=IssuePriority.NORMAL.value)
     # RESTRICT: an issue never disappears because its customer was deleted.
     customer_id: Mapped[int] = mapped_column(ForeignKey("iris_customer.id", ondelete="RESTRICT"))
-    reporter_id: Mapped[int | None] = mapped_column(
-        ForeignKey("iris_user.id", ondelete="RESTRICT")
-    )
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("iris_user.id", ondelete="RESTRICT"))
 
     customer: Mapped[Customer] = relationship(back_populates="issues")
     reporter: Mapped[User | None] = relationship()

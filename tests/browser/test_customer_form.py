@@ -28,10 +28,11 @@ def save(page: Page) -> None:
     page.get_by_role("button", name="Save", exact=True).click()
 
 
-def field_error(page: Page, field_id: str):  # noqa: ANN201
+def field_error(page: Page, field_id: str):
     """The error text Flask-Admin shows under a field."""
-    return page.locator(f".form-group:has(#{field_id}) .invalid-feedback, "
-                        f".form-group:has(#{field_id}) .help-block")
+    return page.locator(
+        f".form-group:has(#{field_id}) .invalid-feedback, .form-group:has(#{field_id}) .help-block"
+    )
 
 
 def test_business_check_box_switches_between_company_and_person_fields(
@@ -177,8 +178,9 @@ def test_edit_form_shows_contacts_and_invoice_addresses_inline_and_saves_them(
 ) -> None:
     customer = make_customer("Delta Media", code="DM")
     add_contact(customer, "Noor Bakker", function="Planner", email="noor@delta.example")
-    add_invoice_address(customer, "Kerkstraat 1", "Utrecht", attention="Accounts payable",
-                        is_default=True)
+    add_invoice_address(
+        customer, "Kerkstraat 1", "Utrecht", attention="Accounts payable", is_default=True
+    )
     admin_page.goto(f"{server_url}/admin/customer/details/?id={customer.id}")
     admin_page.locator("#edit-customer").click()
 
@@ -218,8 +220,15 @@ def test_inline_invoice_address_needs_street_and_city(admin_page: Page, server_u
     new_address = admin_page.locator("#invoice_addresses-0")
     # Labelled like the pop-up on the customer page.
     expect(new_address.locator("label")).to_contain_text(
-        ["Attention of", "Street", "Postal code", "City", "Country", "Invoice e-mail",
-         "Default invoice address"]
+        [
+            "Attention of",
+            "Street",
+            "Postal code",
+            "City",
+            "Country",
+            "Invoice e-mail",
+            "Default invoice address",
+        ]
     )
     admin_page.locator("#invoice_addresses-0-attention").fill("Accounts payable")
     save(admin_page)

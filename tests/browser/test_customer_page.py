@@ -53,8 +53,14 @@ def test_add_edit_and_delete_a_contact_through_pop_ups(admin_page: Page, server_
     expect(admin_page.get_by_text("Contact Noor Bakker added.")).to_be_visible()
     row = contacts.locator("tbody tr", has_text="Noor Bakker")
     expect(row.locator("td")).to_have_text(
-        ["Noor Bakker", "Office manager", "noor@tulip.example", "+31 20 123 4567",
-         "+31 6 12345678", "Edit Delete"]
+        [
+            "Noor Bakker",
+            "Office manager",
+            "noor@tulip.example",
+            "+31 20 123 4567",
+            "+31 6 12345678",
+            "Edit Delete",
+        ]
     )
 
     click_when_loaded(row.get_by_role("button", name="Edit"))

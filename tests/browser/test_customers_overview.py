@@ -30,16 +30,32 @@ def test_search_finds_customers_by_every_field_ignoring_case_and_by_part_of_a_wo
     admin_page: Page, server_url: str
 ) -> None:
     make_customer(
-        "Tulip Dental B.V.", code="TD-100", email="desk@tulipdental.example",
-        telephone="+31 20 555 1234", mobile="+31 6 12345678",
-        street="Keizersgracht 12", postal_code="1015 CJ", city="Amsterdam",
+        "Tulip Dental B.V.",
+        code="TD-100",
+        email="desk@tulipdental.example",
+        telephone="+31 20 555 1234",
+        mobile="+31 6 12345678",
+        street="Keizersgracht 12",
+        postal_code="1015 CJ",
+        city="Amsterdam",
     )
     make_customer(
-        "Harbour Logistics", code="HL-200", email="office@harbour.example",
-        telephone="+31 10 777 8888", street="Havenkade 3", postal_code="3011 AA", city="Rotterdam",
+        "Harbour Logistics",
+        code="HL-200",
+        email="office@harbour.example",
+        telephone="+31 10 777 8888",
+        street="Havenkade 3",
+        postal_code="3011 AA",
+        city="Rotterdam",
     )
-    make_customer("Jan Jansen", is_business=False, first_name="Jan", last_name="Jansen",
-                  code="P-300", city="Utrecht")
+    make_customer(
+        "Jan Jansen",
+        is_business=False,
+        first_name="Jan",
+        last_name="Jansen",
+        code="P-300",
+        city="Utrecht",
+    )
     admin_page.goto(f"{server_url}/admin/customer/")
     expect(names_in_list(admin_page)).to_have_count(3)
 
@@ -119,8 +135,14 @@ def test_overview_shows_the_columns_and_links_to_the_customer_page(
 ) -> None:
     head_office = make_customer("Head Office B.V.", code="HO")
     make_customer(
-        "Branch Utrecht", code="BU", street="Oudegracht 1", postal_code="3511 AA", city="Utrecht",
-        email="utrecht@branch.example", telephone="+31 30 123 4567", mobile="+31 6 87654321",
+        "Branch Utrecht",
+        code="BU",
+        street="Oudegracht 1",
+        postal_code="3511 AA",
+        city="Utrecht",
+        email="utrecht@branch.example",
+        telephone="+31 30 123 4567",
+        mobile="+31 6 87654321",
         default_payer=head_office,
     )
     admin_page.goto(f"{server_url}/admin/customer/")

@@ -54,10 +54,17 @@ def test_download_the_template(admin_page, server_url):
 def test_add_mode_preview_confirm_and_result(admin_page, server_url, tmp_path):
     make_customer("Acme", code="C1", city="Delft")
     open_import_page(admin_page, server_url)
-    upload(admin_page, tmp_path, xlsx_bytes([
-        row(code="C1", name="Acme", is_business="yes", city="Leiden", status="Active"),
-        row(code="C2", name="Beta B.V.", email="info@beta.example"),
-    ]), "add")
+    upload(
+        admin_page,
+        tmp_path,
+        xlsx_bytes(
+            [
+                row(code="C1", name="Acme", is_business="yes", city="Leiden", status="Active"),
+                row(code="C2", name="Beta B.V.", email="info@beta.example"),
+            ]
+        ),
+        "add",
+    )
     expect(admin_page.locator("#count-new")).to_have_text("1 new")
     expect(admin_page.locator("#count-update")).to_have_text("1 updated")
     expect(admin_page.get_by_text("City: Delft → Leiden")).to_be_visible()
@@ -71,8 +78,12 @@ def test_add_mode_preview_confirm_and_result(admin_page, server_url, tmp_path):
 
 def test_errors_are_shown_and_block_the_import(admin_page, server_url, tmp_path):
     open_import_page(admin_page, server_url)
-    upload(admin_page, tmp_path, xlsx_bytes([row(code="C1", name="Fine"),
-                                             row(code="C2", name="Bad", email="nope")]), "add")
+    upload(
+        admin_page,
+        tmp_path,
+        xlsx_bytes([row(code="C1", name="Fine"), row(code="C2", name="Bad", email="nope")]),
+        "add",
+    )
     expect(admin_page.locator("#import-has-errors")).to_be_visible()
     expect(admin_page.locator("#confirm-button")).to_have_count(0)
     expect(admin_page.locator("#import-rows")).to_contain_text("Not a valid e-mail address")
@@ -86,8 +97,12 @@ def test_all_mode_lists_and_downloads_the_missing_customers(admin_page, server_u
     make_customer("Kept", code="K")
     make_customer("Gone", code="G")
     open_import_page(admin_page, server_url)
-    upload(admin_page, tmp_path, xlsx_bytes([row(code="K", name="Kept", is_business="yes",
-                                                 status="Active")]), "all")
+    upload(
+        admin_page,
+        tmp_path,
+        xlsx_bytes([row(code="K", name="Kept", is_business="yes", status="Active")]),
+        "all",
+    )
     expect(admin_page.locator("#count-missing")).to_have_text("1 not in the file")
     admin_page.click("#filter-missing")
     expect(admin_page.locator("#import-rows")).to_contain_text("Gone")
@@ -110,7 +125,8 @@ def test_delete_mode_needs_the_typed_number(admin_page, server_url, tmp_path):
     admin_page.fill("#confirm_count", "3")
     admin_page.click("#confirm-button")
     expect(admin_page.locator(".alert-danger")).to_contain_text(
-        "Type the number of customers to delete (2) to confirm.")
+        "Type the number of customers to delete (2) to confirm."
+    )
     assert codes() == {"D1", "D2", "B"}
     admin_page.fill("#confirm_count", "2")
     admin_page.click("#confirm-button")
@@ -122,10 +138,15 @@ def test_big_import_shows_a_progress_bar_then_the_result(app, admin_page, server
     app.config["IRIS_IMPORT_BACKGROUND_ROWS"] = 20
     app.config["IRIS_IMPORT_BATCH_SIZE"] = 10
     open_import_page(admin_page, server_url)
-    upload(admin_page, tmp_path, xlsx_bytes([row(code=f"C{i:03}", name=f"Customer {i}")
-                                             for i in range(60)]), "add")
+    upload(
+        admin_page,
+        tmp_path,
+        xlsx_bytes([row(code=f"C{i:03}", name=f"Customer {i}") for i in range(60)]),
+        "add",
+    )
     expect(admin_page.locator("#count-new")).to_have_text("60 new", timeout=30_000)
     admin_page.click("#confirm-button")
-    expect(admin_page.locator("#import-applied")).to_contain_text("60 customers added",
-                                                                  timeout=30_000)
+    expect(admin_page.locator("#import-applied")).to_contain_text(
+        "60 customers added", timeout=30_000
+    )
     assert len(codes()) == 60

@@ -32,10 +32,15 @@ def test_define_a_custom_field_and_import_a_value_for_it(
     header = [cell.value for cell in book.worksheets[0][1]]
     assert header == HEADERS + ["Segment"]
 
-    upload(admin_page, tmp_path, xlsx_bytes(
-        [["C-7", "Tulip Dental", "yes", "silver"]],
-        header=["Code", "Name", "Business customer", "Segment"],
-    ), "add")
+    upload(
+        admin_page,
+        tmp_path,
+        xlsx_bytes(
+            [["C-7", "Tulip Dental", "yes", "silver"]],
+            header=["Code", "Name", "Business customer", "Segment"],
+        ),
+        "add",
+    )
     expect(admin_page.locator("#count-new")).to_have_text("1 new")
     expect(admin_page.locator("#import-rows")).to_contain_text("Segment: Silver")
     admin_page.click("#confirm-button")

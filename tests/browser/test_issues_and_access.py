@@ -12,7 +12,7 @@ from tests.factories import make_customer, make_issue
 pytestmark = pytest.mark.browser
 
 
-def issue_titles(page: Page):  # noqa: ANN201
+def issue_titles(page: Page):
     return page.locator("table.model-list tbody td.col-title")
 
 

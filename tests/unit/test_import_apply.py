@@ -39,17 +39,35 @@ def count_customers() -> int:
 
 
 def test_new_customers_are_inserted_with_search_text(app):
-    run = import_file(xlsx_bytes([
-        row(code="C1", name="Acme", is_business="yes", city="Delft", telephone="0612345678"),
-        row(code="P1", is_business="no", first_name="Jan", last_name="Jansen"),
-    ]))
+    run = import_file(
+        xlsx_bytes(
+            [
+                row(
+                    code="C1", name="Acme", is_business="yes", city="Delft", telephone="0612345678"
+                ),
+                row(code="P1", is_business="no", first_name="Jan", last_name="Jansen"),
+            ]
+        )
+    )
     found = customers()
     acme = found["C1"]
     assert acme.name == "Acme" and acme.city == "Delft" and acme.telephone == "+31 6 12345678"
     assert acme.status is not None and acme.status.name == "Active"
-    expected = build_search_text({f: getattr(acme, f) for f in
-                                  ("name", "code", "email", "telephone", "mobile", "street",
-                                   "postal_code", "city")})
+    expected = build_search_text(
+        {
+            f: getattr(acme, f)
+            for f in (
+                "name",
+                "code",
+                "email",
+                "telephone",
+                "mobile",
+                "street",
+                "postal_code",
+                "city",
+            )
+        }
+    )
     assert acme.search_text == expected and "0612345678" in acme.search_text
     assert found["P1"].is_business is False and found["P1"].name == "Jan Jansen"
     assert run.status == RunStatus.APPLIED.value and run.applied_at is not None
@@ -67,13 +85,26 @@ def test_updates_change_only_the_changed_fields_and_refresh_search_text(app):
 
 def test_a_changed_phone_number_is_searchable_in_both_forms(app):
     make_customer("Acme", code="C1", telephone="+31 20 123 4567")
-    import_file(xlsx_bytes([["C1", "Acme", "06 87654321"]],
-                           header=["Code", "Name", "Mobile phone"]))
+    import_file(
+        xlsx_bytes([["C1", "Acme", "06 87654321"]], header=["Code", "Name", "Mobile phone"])
+    )
     acme = customers()["C1"]
     assert acme.mobile == "+31 6 87654321"
-    assert acme.search_text == build_search_text({f: getattr(acme, f) for f in
-                                                  ("name", "code", "email", "telephone",
-                                                   "mobile", "street", "postal_code", "city")})
+    assert acme.search_text == build_search_text(
+        {
+            f: getattr(acme, f)
+            for f in (
+                "name",
+                "code",
+                "email",
+                "telephone",
+                "mobile",
+                "street",
+                "postal_code",
+                "city",
+            )
+        }
+    )
     for form in ("0687654321", "31687654321", "0201234567"):
         assert form in acme.search_text
 
@@ -92,11 +123,16 @@ def test_an_edit_made_after_the_preview_is_kept(app):
 
 
 def test_default_payers_later_in_the_file_are_linked(app):
-    import_file(xlsx_bytes([
-        row(code="K1", name="Child", default_payer="P1"),
-        row(code="K2", name="Other child", default_payer="K1"),
-        row(code="P1", name="Payer"),
-    ]), batch_size=1)
+    import_file(
+        xlsx_bytes(
+            [
+                row(code="K1", name="Child", default_payer="P1"),
+                row(code="K2", name="Other child", default_payer="K1"),
+                row(code="P1", name="Payer"),
+            ]
+        ),
+        batch_size=1,
+    )
     found = customers()
     assert found["K1"].default_payer_id == found["P1"].id
     assert found["K2"].default_payer_id == found["K1"].id
@@ -104,8 +140,12 @@ def test_default_payers_later_in_the_file_are_linked(app):
 
 def test_existing_customer_gets_a_new_payer_from_the_file(app):
     make_customer("Child", code="K1")
-    import_file(xlsx_bytes([["K1", "Child", "P9"], ["P9", "New payer", None]],
-                           header=["Code", "Name", "Default payer"]))
+    import_file(
+        xlsx_bytes(
+            [["K1", "Child", "P9"], ["P9", "New payer", None]],
+            header=["Code", "Name", "Default payer"],
+        )
+    )
     found = customers()
     assert found["K1"].default_payer_id == found["P9"].id
 
@@ -166,9 +206,16 @@ def test_conflicting_insert_after_the_preview_rolls_back_everything(app):
     # Someone else adds customer n4 (same code, other case) on another connection.
     engine = iris_state().db.engine
     with engine.begin() as connection:
-        connection.execute(sa.insert(Customer.__table__).values(
-            name="Concurrent", code="n4", is_business=True, search_text="",
-            created_at=utcnow(), updated_at=utcnow()))
+        connection.execute(
+            sa.insert(Customer.__table__).values(
+                name="Concurrent",
+                code="n4",
+                is_business=True,
+                search_text="",
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+        )
 
     session = db_session()
     assert claim_for_apply(session, run) is None
@@ -187,8 +234,11 @@ def test_conflicting_insert_after_the_preview_rolls_back_everything(app):
 def test_a_plan_made_before_another_import_was_applied_is_refused(app):
     make_customer("Acme", code="A", city="Delft")
     first, _ = stored_plan(xlsx_bytes([["A", "Acme", "Leiden"]], header=["Code", "Name", "City"]))
-    second, _ = stored_plan(xlsx_bytes([["A", "Acme", "Utrecht"], ["B", "Beta", "Gouda"]],
-                                       header=["Code", "Name", "City"]))
+    second, _ = stored_plan(
+        xlsx_bytes(
+            [["A", "Acme", "Utrecht"], ["B", "Beta", "Gouda"]], header=["Code", "Name", "City"]
+        )
+    )
     session = db_session()
     assert claim_for_apply(session, first) is None
     apply_run(session, first.id)
@@ -203,12 +253,20 @@ def test_two_imports_at_the_same_time_do_not_interleave(app):
     make_customer("Acme", code="A", city="Delft")
     header = ["Code", "Name", "City"]
     plans = [
-        stored_plan(xlsx_bytes([["A", "Acme", "Leiden"]] +
-                               [[f"X{i}", f"X {i}", "Leiden"] for i in range(300)],
-                               header=header), batch_size=50)[0],
-        stored_plan(xlsx_bytes([["A", "Acme", "Utrecht"]] +
-                               [[f"Y{i}", f"Y {i}", "Utrecht"] for i in range(300)],
-                               header=header), batch_size=50)[0],
+        stored_plan(
+            xlsx_bytes(
+                [["A", "Acme", "Leiden"]] + [[f"X{i}", f"X {i}", "Leiden"] for i in range(300)],
+                header=header,
+            ),
+            batch_size=50,
+        )[0],
+        stored_plan(
+            xlsx_bytes(
+                [["A", "Acme", "Utrecht"]] + [[f"Y{i}", f"Y {i}", "Utrecht"] for i in range(300)],
+                header=header,
+            ),
+            batch_size=50,
+        )[0],
     ]
     for run in plans:
         assert claim_for_apply(db_session(), run) is None
@@ -256,8 +314,12 @@ def test_expired_preview_cannot_be_applied(app):
     assert "expired" in claim_for_apply(session, run)
     session.refresh(run)
     assert run.status == RunStatus.EXPIRED.value
-    assert session.scalar(select(func.count()).select_from(ImportRow)
-                          .where(ImportRow.run_id == run.id)) == 0
+    assert (
+        session.scalar(
+            select(func.count()).select_from(ImportRow).where(ImportRow.run_id == run.id)
+        )
+        == 0
+    )
     assert count_customers() == 0
 
 

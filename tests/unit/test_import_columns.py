@@ -18,26 +18,64 @@ from iris_admin.validation import InvalidValue, normalise_email, normalise_phone
 
 def test_template_headers_are_the_documented_ones():
     assert TEMPLATE_HEADERS == (
-        "Code", "Name", "Business customer", "First name", "Last name", "Street",
-        "Postal code", "City", "Country", "Email", "Telephone", "Mobile phone",
-        "Default payer", "Status",
+        "Code",
+        "Name",
+        "Business customer",
+        "First name",
+        "Last name",
+        "Street",
+        "Postal code",
+        "City",
+        "Country",
+        "Email",
+        "Telephone",
+        "Mobile phone",
+        "Default payer",
+        "Status",
     )
 
 
 def test_headers_match_ignoring_case_spaces_and_order(app):
-    match = match_headers([" NAME ", "e-mail", "postalcode", "CODE", "Mobile  Phone"],
-                          ImportMode.ADD)
+    match = match_headers(
+        [" NAME ", "e-mail", "postalcode", "CODE", "Mobile  Phone"], ImportMode.ADD
+    )
     assert match.columns == {"name": 0, "email": 1, "postal_code": 2, "code": 3, "mobile": 4}
     assert match.errors == []
 
 
 def test_dutch_headers_match(app):
-    dutch = ["Code", "Naam", "Zakelijke klant", "Voornaam", "Achternaam", "Straat", "Postcode",
-             "Plaats", "Land", "E-mail", "Telefoon", "Mobiel", "Standaard betaler", "Status"]
+    dutch = [
+        "Code",
+        "Naam",
+        "Zakelijke klant",
+        "Voornaam",
+        "Achternaam",
+        "Straat",
+        "Postcode",
+        "Plaats",
+        "Land",
+        "E-mail",
+        "Telefoon",
+        "Mobiel",
+        "Standaard betaler",
+        "Status",
+    ]
     match = match_headers(dutch, ImportMode.ADD)
     assert list(match.columns) == [
-        "code", "name", "is_business", "first_name", "last_name", "street", "postal_code",
-        "city", "country", "email", "telephone", "mobile", "default_payer", "status",
+        "code",
+        "name",
+        "is_business",
+        "first_name",
+        "last_name",
+        "street",
+        "postal_code",
+        "city",
+        "country",
+        "email",
+        "telephone",
+        "mobile",
+        "default_payer",
+        "status",
     ]
 
 
@@ -112,14 +150,36 @@ def test_other_boolean_text_is_an_error(app):
 
 
 EMAILS = [
-    "info@example.com", "Info@EXAMPLE.com", "first.last+tag@sub.example.co.uk",
-    "o'brien@example.ie", "a@b.c", "x@localhost", "x@example.test", ".dot@example.com",
-    "dot.@example.com", "two..dots@example.com", "no-at-sign", "@example.com", "user@",
-    "user@-example.com", "user@example..com", "user@exa_mple.com", "jürgen@example.de",
-    "user@bücher.example", "user@xn--bcher-kva.example", "\"quoted\"@example.com",
-    "a" * 64 + "@example.com", "a" * 65 + "@example.com", "user@" + "a" * 64 + ".com",
-    "user@example.c0m", "user@123.123.123.123", "user@[127.0.0.1]", "UPPER@CASE.NL",
-    "Sales@Example.com", "POSTMASTER@example.com", "Jan de Vries <jan@example.com>",
+    "info@example.com",
+    "Info@EXAMPLE.com",
+    "first.last+tag@sub.example.co.uk",
+    "o'brien@example.ie",
+    "a@b.c",
+    "x@localhost",
+    "x@example.test",
+    ".dot@example.com",
+    "dot.@example.com",
+    "two..dots@example.com",
+    "no-at-sign",
+    "@example.com",
+    "user@",
+    "user@-example.com",
+    "user@example..com",
+    "user@exa_mple.com",
+    "jürgen@example.de",
+    "user@bücher.example",
+    "user@xn--bcher-kva.example",
+    '"quoted"@example.com',
+    "a" * 64 + "@example.com",
+    "a" * 65 + "@example.com",
+    "user@" + "a" * 64 + ".com",
+    "user@example.c0m",
+    "user@123.123.123.123",
+    "user@[127.0.0.1]",
+    "UPPER@CASE.NL",
+    "Sales@Example.com",
+    "POSTMASTER@example.com",
+    "Jan de Vries <jan@example.com>",
 ]
 
 
@@ -134,8 +194,19 @@ def test_fast_email_check_gives_exactly_what_validation_gives(app, email):
         assert clean_email(email) == expected
 
 
-PHONES = ["0612345678", "06-12345678", "+31 6 12345678", "+31612345678", "020 123 4567",
-          "0031 20 1234567", "+32 2 123 45 67", "123", "abc", "+1 202 555 0143", "0800-1234"]
+PHONES = [
+    "0612345678",
+    "06-12345678",
+    "+31 6 12345678",
+    "+31612345678",
+    "020 123 4567",
+    "0031 20 1234567",
+    "+32 2 123 45 67",
+    "123",
+    "abc",
+    "+1 202 555 0143",
+    "0800-1234",
+]
 
 
 @pytest.mark.parametrize("phone", PHONES)

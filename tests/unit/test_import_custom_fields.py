@@ -33,12 +33,27 @@ LABELS = [label for label, *_ in FIELDS]
 ALL_HEADERS = HEADERS + LABELS
 
 
-def define(label: str, key: str, field_type: str, options: list[str] | None = None, *,
-           required: bool = False, sort_order: int = 100, active: bool = True,
-           help_text: str | None = None) -> CustomField:
-    custom_field = CustomField(label=label, key=key, field_type=field_type,
-                               options=options or [], required=required,
-                               sort_order=sort_order, active=active, help_text=help_text)
+def define(
+    label: str,
+    key: str,
+    field_type: str,
+    options: list[str] | None = None,
+    *,
+    required: bool = False,
+    sort_order: int = 100,
+    active: bool = True,
+    help_text: str | None = None,
+) -> CustomField:
+    custom_field = CustomField(
+        label=label,
+        key=key,
+        field_type=field_type,
+        options=options or [],
+        required=required,
+        sort_order=sort_order,
+        active=active,
+        help_text=help_text,
+    )
     db_session().add(custom_field)
     db_session().commit()
     return custom_field
@@ -46,8 +61,10 @@ def define(label: str, key: str, field_type: str, options: list[str] | None = No
 
 @pytest.fixture
 def fields(app) -> list[CustomField]:
-    return [define(label, key, kind, options, sort_order=order)
-            for order, (label, key, kind, options) in enumerate(FIELDS)]
+    return [
+        define(label, key, kind, options, sort_order=order)
+        for order, (label, key, kind, options) in enumerate(FIELDS)
+    ]
 
 
 def crow(custom: dict[str, Any] | None = None, **fixed: Any) -> list[Any]:
@@ -114,8 +131,14 @@ def test_template_without_custom_fields_is_unchanged(app):
 
 
 def test_template_explains_each_custom_column(app):
-    define("Segment", "segment", "choice", ["Gold", "Silver"], required=True,
-           help_text="How much business they bring.")
+    define(
+        "Segment",
+        "segment",
+        "choice",
+        ["Gold", "Silver"],
+        required=True,
+        help_text="How much business they bring.",
+    )
     define("Contract end", "contract_end", "date", sort_order=101)
     explanation = template_book()["Explanation"]
     rows = {r[0]: r for r in explanation.iter_rows(min_row=2, values_only=True) if r[0]}
@@ -133,8 +156,10 @@ def test_template_explains_each_custom_column(app):
 
 def test_template_has_drop_downs_for_choice_and_yes_no_fields(app, fields):
     book = template_book()
-    validations = {str(v.sqref).split(":")[0]: v.formula1
-                   for v in book.worksheets[0].data_validations.dataValidation}
+    validations = {
+        str(v.sqref).split(":")[0]: v.formula1
+        for v in book.worksheets[0].data_validations.dataValidation
+    }
     # O..T: Account manager, Notes, Employees, Contract end, Newsletter, Segment.
     assert validations["C2"] == '"yes,no"'  # Business customer, as before
     assert validations["S2"] == '"yes,no"'  # Newsletter
@@ -150,15 +175,19 @@ def test_template_choice_options_with_commas_and_formulas_stay_text(app):
     define("Plan", "plan", "choice", ["Basic, monthly", "=1+1", 'Pro "plus"'])
     book = template_book()
     assert [r[1] for r in book["Lists"].iter_rows(values_only=True)] == [
-        "Basic, monthly", "=1+1", 'Pro "plus"'
+        "Basic, monthly",
+        "=1+1",
+        'Pro "plus"',
     ]
     assert book["Lists"]["B2"].data_type == "s"
 
 
 def test_template_custom_columns_are_text_except_numbers(app, fields):
     sheet = template_book().worksheets[0]
-    formats = {letter: sheet.column_dimensions[letter].number_format
-               for letter in ("O", "P", "Q", "R", "S", "T")}
+    formats = {
+        letter: sheet.column_dimensions[letter].number_format
+        for letter in ("O", "P", "Q", "R", "S", "T")
+    }
     assert formats == {"O": "@", "P": "@", "Q": "General", "R": "@", "S": "@", "T": "@"}
 
 
@@ -169,7 +198,9 @@ def test_headers_match_the_label_or_the_key_ignoring_case_and_spaces(fields):
     assert not result.warnings
     assert rows[0].status is RowStatus.NEW
     assert rows[0].values["custom_values"] == {
-        "account_manager": "Eva", "contract_end": "2027-03-31", "newsletter": True,
+        "account_manager": "Eva",
+        "contract_end": "2027-03-31",
+        "newsletter": True,
         "employees": 12,
     }
 
@@ -193,44 +224,79 @@ def test_built_in_columns_win_over_a_custom_label_with_the_same_name(app):
     define("Email", "private_email", "text")
     sheet = template_book().worksheets[0]
     assert [cell.value for cell in sheet[1]][-1] == "Email (private_email)"
-    data = xlsx([["Acme", "a@b.example", "home@x.example", "p@x.example"]],
-                ["Name", "Email", "Email (private_email)", "private_email"])
+    data = xlsx(
+        [["Acme", "a@b.example", "home@x.example", "p@x.example"]],
+        ["Name", "Email", "Email (private_email)", "private_email"],
+    )
     result, _ = plan_in_memory(data)
     assert "appears twice" in result.file_errors[0]
-    result, rows = plan_in_memory(xlsx([["Acme", "a@b.example", "home@x.example"]],
-                                       ["Name", "Email", "private email"]))
+    result, rows = plan_in_memory(
+        xlsx([["Acme", "a@b.example", "home@x.example"]], ["Name", "Email", "private email"])
+    )
     assert rows[0].values["email"] == "a@b.example"
     assert rows[0].values["custom_values"] == {"private_email": "home@x.example"}
 
 
 # -- values by type ----------------------------------------------------------------------------
 def test_a_new_customer_gets_a_value_of_every_type(fields):
-    _, rows = plan_in_memory(xlsx([crow({
-        "Account manager": "  Eva   de Vries ", "Notes": "line 1\nline 2",
-        "Employees": "1.234,5", "Contract end": "31/03/2027", "Newsletter": "no",
-        "Segment": "silver",
-    }, code="C1", name="Acme")]))
+    _, rows = plan_in_memory(
+        xlsx(
+            [
+                crow(
+                    {
+                        "Account manager": "  Eva   de Vries ",
+                        "Notes": "line 1\nline 2",
+                        "Employees": "1.234,5",
+                        "Contract end": "31/03/2027",
+                        "Newsletter": "no",
+                        "Segment": "silver",
+                    },
+                    code="C1",
+                    name="Acme",
+                )
+            ]
+        )
+    )
     assert rows[0].status is RowStatus.NEW
     assert rows[0].values["custom_values"] == {
-        "account_manager": "Eva de Vries", "notes": "line 1\nline 2", "employees": 1234.5,
-        "contract_end": "2027-03-31", "newsletter": False, "segment": "Silver",
+        "account_manager": "Eva de Vries",
+        "notes": "line 1\nline 2",
+        "employees": 1234.5,
+        "contract_end": "2027-03-31",
+        "newsletter": False,
+        "segment": "Silver",
     }
 
 
 def test_native_cells_are_read_by_type(fields):
     from datetime import date, datetime
 
-    _, rows = plan_in_memory(xlsx([crow({
-        "Account manager": 4711, "Employees": 12, "Contract end": datetime(2027, 3, 31),
-        "Newsletter": True, "Segment": "Gold",
-    }, code="C1", name="Acme"), crow({"Contract end": date(2027, 1, 2), "Newsletter": 0},
-                                     code="C2", name="Beta")]))
+    _, rows = plan_in_memory(
+        xlsx(
+            [
+                crow(
+                    {
+                        "Account manager": 4711,
+                        "Employees": 12,
+                        "Contract end": datetime(2027, 3, 31),
+                        "Newsletter": True,
+                        "Segment": "Gold",
+                    },
+                    code="C1",
+                    name="Acme",
+                ),
+                crow({"Contract end": date(2027, 1, 2), "Newsletter": 0}, code="C2", name="Beta"),
+            ]
+        )
+    )
     assert rows[0].values["custom_values"] == {
-        "account_manager": "4711", "employees": 12, "contract_end": "2027-03-31",
-        "newsletter": True, "segment": "Gold",
+        "account_manager": "4711",
+        "employees": 12,
+        "contract_end": "2027-03-31",
+        "newsletter": True,
+        "segment": "Gold",
     }
-    assert rows[1].values["custom_values"] == {"contract_end": "2027-01-02",
-                                               "newsletter": False}
+    assert rows[1].values["custom_values"] == {"contract_end": "2027-01-02", "newsletter": False}
 
 
 @pytest.mark.parametrize(
@@ -240,17 +306,22 @@ def test_native_cells_are_read_by_type(fields):
         ("Contract end", "2027-02-30", "Not a date: 2027-02-30. Use a date like 2026-01-31."),
         ("Contract end", "next week", "Not a date: next week. Use a date like 2026-01-31."),
         ("Newsletter", "maybe", "Not yes or no: maybe. Use yes or no."),
-        ("Segment", "Platinum",
-         "Unknown choice: Platinum. Choose one of: Gold, Silver, Bronze."),
+        ("Segment", "Platinum", "Unknown choice: Platinum. Choose one of: Gold, Silver, Bronze."),
         ("Account manager", "x" * 501, "Too long: 501 characters, at most 500 allowed."),
         ("Notes", "x" * 10_001, "Too long: 10001 characters, at most 10000 allowed."),
     ],
 )
 def test_a_bad_value_of_each_type_is_a_row_error(fields, label, bad, reason):
     make_customer("Acme", code="C1")
-    result, rows = plan_in_memory(xlsx([crow(code="C0", name="Fine"),
-                                        crow({label: bad}, code="C1", name="Acme"),
-                                        crow({label: bad}, code="C2", name="New B.V.")]))
+    result, rows = plan_in_memory(
+        xlsx(
+            [
+                crow(code="C0", name="Fine"),
+                crow({label: bad}, code="C1", name="Acme"),
+                crow({label: bad}, code="C2", name="New B.V."),
+            ]
+        )
+    )
     assert result.count(RowStatus.ERROR) == 2
     assert rows[0].status is RowStatus.NEW
     for result_row, number in ((rows[1], 3), (rows[2], 4)):
@@ -261,8 +332,9 @@ def test_a_bad_value_of_each_type_is_a_row_error(fields, label, bad, reason):
 
 
 def test_several_bad_custom_values_are_all_reported(fields):
-    _, rows = plan_in_memory(xlsx([crow({"Employees": "many", "Segment": "Tin"},
-                                        code="C1", name="Acme", email="nope")]))
+    _, rows = plan_in_memory(
+        xlsx([crow({"Employees": "many", "Segment": "Tin"}, code="C1", name="Acme", email="nope")])
+    )
     columns = [column for column, _ in messages(rows[0])]
     assert columns == ["Email", "Employees", "Segment"]
 
@@ -281,8 +353,7 @@ def test_a_new_customer_needs_a_required_value(required_segment):
         assert messages(rows[0]) == [("Segment", "Segment is required.")]
 
 
-def test_an_existing_customer_keeps_its_value_when_the_required_column_is_absent(
-        required_segment):
+def test_an_existing_customer_keeps_its_value_when_the_required_column_is_absent(required_segment):
     make_customer("Acme", code="C1", city="Delft")
     _, rows = plan_in_memory(xlsx([["C1", "Acme", "Leiden"]], ["Code", "Name", "City"]))
     assert rows[0].status is RowStatus.UPDATE
@@ -307,12 +378,35 @@ def give(code: str, values: dict[str, Any], name: str = "Acme") -> Customer:
 
 
 def test_the_preview_shows_old_and_new_per_custom_field(fields):
-    give("C1", {"segment": "Gold", "employees": 12, "newsletter": True,
-                "contract_end": "2027-03-31", "account_manager": "Eva"})
-    _, rows = plan_in_memory(xlsx([crow({
-        "Segment": "Silver", "Employees": "12", "Newsletter": "no", "Contract end": "2027-04-30",
-        "Account manager": "Eva", "Notes": "New note",
-    }, code="C1", name="Acme", is_business="yes")]))
+    give(
+        "C1",
+        {
+            "segment": "Gold",
+            "employees": 12,
+            "newsletter": True,
+            "contract_end": "2027-03-31",
+            "account_manager": "Eva",
+        },
+    )
+    _, rows = plan_in_memory(
+        xlsx(
+            [
+                crow(
+                    {
+                        "Segment": "Silver",
+                        "Employees": "12",
+                        "Newsletter": "no",
+                        "Contract end": "2027-04-30",
+                        "Account manager": "Eva",
+                        "Notes": "New note",
+                    },
+                    code="C1",
+                    name="Acme",
+                    is_business="yes",
+                )
+            ]
+        )
+    )
     assert rows[0].status is RowStatus.UPDATE
     assert rows[0].changes == {
         "custom:notes": (None, "New note"),
@@ -320,19 +414,37 @@ def test_the_preview_shows_old_and_new_per_custom_field(fields):
         "custom:newsletter": ("yes", "no"),
         "custom:segment": ("Gold", "Silver"),
     }
-    assert rows[0].values == {"custom_values": {
-        "notes": "New note", "contract_end": "2027-04-30", "newsletter": False,
-        "segment": "Silver",
-    }}
+    assert rows[0].values == {
+        "custom_values": {
+            "notes": "New note",
+            "contract_end": "2027-04-30",
+            "newsletter": False,
+            "segment": "Silver",
+        }
+    }
 
 
 def test_unchanged_custom_values_give_no_change(fields):
     give("C1", dict(FULL_VALUES))
-    _, rows = plan_in_memory(xlsx([crow({
-        "Account manager": "Eva de Vries", "Notes": "- deliveries at the back\n- ring twice",
-        "Employees": "1234,5", "Contract end": "31-03-2027", "Newsletter": "nee",
-        "Segment": "SILVER",
-    }, code="C1", name="Acme", is_business="yes")]))
+    _, rows = plan_in_memory(
+        xlsx(
+            [
+                crow(
+                    {
+                        "Account manager": "Eva de Vries",
+                        "Notes": "- deliveries at the back\n- ring twice",
+                        "Employees": "1234,5",
+                        "Contract end": "31-03-2027",
+                        "Newsletter": "nee",
+                        "Segment": "SILVER",
+                    },
+                    code="C1",
+                    name="Acme",
+                    is_business="yes",
+                )
+            ]
+        )
+    )
     assert rows[0].status is RowStatus.UNCHANGED
     assert rows[0].changes == {} and rows[0].values == {}
 
@@ -340,9 +452,10 @@ def test_unchanged_custom_values_give_no_change(fields):
 def test_apply_merges_custom_values(fields):
     give("C1", {"segment": "Gold", "employees": 12, "notes": "keep me"})
     give("C2", {"segment": "Bronze"}, name="Beta")
-    data = xlsx([["C1", "Acme", "Silver", ""], ["C2", "Beta", "Bronze", "5"],
-                 ["C3", "Gamma", "Gold", "7"]],
-                ["Code", "Name", "Segment", "Employees"])
+    data = xlsx(
+        [["C1", "Acme", "Silver", ""], ["C2", "Beta", "Bronze", "5"], ["C3", "Gamma", "Gold", "7"]],
+        ["Code", "Name", "Segment", "Employees"],
+    )
     run = import_file(data)
     assert (run.count("update"), run.count("new")) == (2, 1)
     # Notes is not in the file: kept; an empty Employees cell clears the value.
@@ -373,11 +486,23 @@ def test_a_new_customer_without_custom_columns_gets_no_values(fields):
 # -- round trip ------------------------------------------------------------------------------
 def fill_every_type() -> None:
     give("C1", dict(FULL_VALUES))
-    give("C2", {"employees": -5, "contract_end": "2026-01-31", "newsletter": True,
-                "segment": "Gold", "account_manager": "=SUM(A1)", "notes": "0042"},
-         name="Beta")
-    give("C3", {"employees": 0.1, "account_manager": "+31 6 12345678",
-                "notes": "@home\ttab"}, name="Gamma")
+    give(
+        "C2",
+        {
+            "employees": -5,
+            "contract_end": "2026-01-31",
+            "newsletter": True,
+            "segment": "Gold",
+            "account_manager": "=SUM(A1)",
+            "notes": "0042",
+        },
+        name="Beta",
+    )
+    give(
+        "C3",
+        {"employees": 0.1, "account_manager": "+31 6 12345678", "notes": "@home\ttab"},
+        name="Gamma",
+    )
     give("C4", {}, name="Delta")
 
 
@@ -387,8 +512,9 @@ def test_export_then_import_changes_nothing_for_every_type(fields, file_format):
     before = {code: stored(code) for code in ("C1", "C2", "C3", "C4")}
     data = export(file_format)
     result, rows = plan_in_memory(data, filename=f"customers.{file_format}")
-    assert result.count(RowStatus.UNCHANGED) == 4, [(r.row_number, r.changes, r.messages)
-                                                   for r in rows]
+    assert result.count(RowStatus.UNCHANGED) == 4, [
+        (r.row_number, r.changes, r.messages) for r in rows
+    ]
     assert not result.warnings and not result.has_errors
     assert {code: stored(code) for code in before} == before
 
@@ -398,8 +524,14 @@ def test_export_writes_iso_dates_yes_no_and_numbers(fields):
     sheet = openpyxl.load_workbook(io.BytesIO(export("xlsx"))).worksheets[0]
     assert [cell.value for cell in sheet[1]] == ALL_HEADERS
     acme = [cell.value for cell in sheet[2]][14:]
-    assert acme == ["Eva de Vries", "- deliveries at the back\n- ring twice", 1234.5,
-                    "2027-03-31", "no", "Silver"]
+    assert acme == [
+        "Eva de Vries",
+        "- deliveries at the back\n- ring twice",
+        1234.5,
+        "2027-03-31",
+        "no",
+        "Silver",
+    ]
     assert sheet.cell(row=2, column=18).data_type == "s"  # the date is text, not a date cell
     assert sheet.cell(row=3, column=15).data_type == "s"  # "=SUM(A1)" is never a formula
     text = export("csv").decode("utf-8-sig")
@@ -423,18 +555,36 @@ def test_a_value_stored_before_its_option_was_removed_round_trips(app):
 
 
 def test_csv_import_reads_custom_values(fields):
-    data = csv_bytes([crow({"Employees": "'-5", "Contract end": "2027-03-31",
-                            "Newsletter": "x", "Segment": "bronze"}, code="C1", name="Acme")],
-                     header=ALL_HEADERS, delimiter=";")
+    data = csv_bytes(
+        [
+            crow(
+                {
+                    "Employees": "'-5",
+                    "Contract end": "2027-03-31",
+                    "Newsletter": "x",
+                    "Segment": "bronze",
+                },
+                code="C1",
+                name="Acme",
+            )
+        ],
+        header=ALL_HEADERS,
+        delimiter=";",
+    )
     import_file(data, filename="customers.csv")
-    assert stored("C1") == {"employees": -5, "contract_end": "2027-03-31",
-                            "newsletter": True, "segment": "Bronze"}
+    assert stored("C1") == {
+        "employees": -5,
+        "contract_end": "2027-03-31",
+        "newsletter": True,
+        "segment": "Bronze",
+    }
 
 
 def test_delete_mode_ignores_custom_columns(fields):
     make_customer("Acme", code="C1")
-    result, rows = plan_in_memory(xlsx([["C1", "not a number"]], ["Code", "Employees"]),
-                                  mode="delete")
+    result, rows = plan_in_memory(
+        xlsx([["C1", "not a number"]], ["Code", "Employees"]), mode="delete"
+    )
     assert rows[0].status is RowStatus.DELETE and not result.warnings
 
 
@@ -455,9 +605,16 @@ def statements() -> Iterator[list[str]]:
 
 
 def plan_and_apply_statements(count: int, offset: int) -> tuple[list[str], list[str]]:
-    data = xlsx([crow({"Segment": "Gold", "Employees": str(n), "Newsletter": "yes"},
-                      code=f"C{n}", name=f"Customer {n}")
-                 for n in range(offset, offset + count)])
+    data = xlsx(
+        [
+            crow(
+                {"Segment": "Gold", "Employees": str(n), "Newsletter": "yes"},
+                code=f"C{n}",
+                name=f"Customer {n}",
+            )
+            for n in range(offset, offset + count)
+        ]
+    )
     with statements() as planning:
         run, _ = stored_plan(data)
     from iris_admin.importing.apply import apply_run
@@ -483,8 +640,9 @@ def test_definitions_are_read_once_and_no_query_runs_per_row(fields):
     assert len(plan_big) == len(plan_small)
     assert len(apply_big) == len(apply_small)
     # Updates of the same customers: still one statement per batch, custom values merged.
-    data = xlsx([[f"C{n}", f"Customer {n}", "Silver"] for n in range(100, 160)],
-                ["Code", "Name", "Segment"])
+    data = xlsx(
+        [[f"C{n}", f"Customer {n}", "Silver"] for n in range(100, 160)], ["Code", "Name", "Segment"]
+    )
     with statements() as planning:
         run, _ = stored_plan(data)
     assert sum("FROM iris_custom_field" in sql for sql in planning) == 1

@@ -28,12 +28,23 @@ def customer_count():
 
 # -- adding and matching -------------------------------------------------------------------
 def test_new_rows_with_all_fields(app):
-    data = xlsx_bytes([
-        row(code="C-1", name="Acme B.V.", is_business="yes", street="Keizersgracht 1",
-            postal_code="1015 AB", city="Amsterdam", country="Nederland",
-            email="Info@ACME.example", telephone="020 1234567", mobile="0612345678",
-            status="Inactive"),
-    ])
+    data = xlsx_bytes(
+        [
+            row(
+                code="C-1",
+                name="Acme B.V.",
+                is_business="yes",
+                street="Keizersgracht 1",
+                postal_code="1015 AB",
+                city="Amsterdam",
+                country="Nederland",
+                email="Info@ACME.example",
+                telephone="020 1234567",
+                mobile="0612345678",
+                status="Inactive",
+            ),
+        ]
+    )
     result, rows = plan_in_memory(data)
     assert result.count(RowStatus.NEW) == 1
     values = rows[0].values
@@ -42,15 +53,20 @@ def test_new_rows_with_all_fields(app):
     assert values["email"] == "info@acme.example"
     assert values["telephone"] == "+31 20 123 4567"
     assert values["mobile"] == "+31 6 12345678"
-    inactive = db_session().scalar(select(CustomerStatus.id).where(CustomerStatus.name == "Inactive"))
+    inactive = db_session().scalar(
+        select(CustomerStatus.id).where(CustomerStatus.name == "Inactive")
+    )
     assert values["status_id"] == inactive
     assert customer_count() == 0  # the preview writes nothing
 
 
 def test_preview_writes_no_customer_data(app):
     make_customer("Acme", code="C-1", email="old@acme.example")
-    plan_in_memory(xlsx_bytes([row(code="C-1", name="Acme", email="new@acme.example"),
-                               row(code="C-2", name="New")]))
+    plan_in_memory(
+        xlsx_bytes(
+            [row(code="C-1", name="Acme", email="new@acme.example"), row(code="C-2", name="New")]
+        )
+    )
     session = db_session()
     session.expire_all()
     assert customer_count() == 1
@@ -69,9 +85,13 @@ def test_code_matches_ignoring_case_and_spaces(app):
 def test_number_cell_code_keeps_its_form_and_leading_zeros(app):
     customer = make_customer("Acme", code="4711")
     zero = make_customer("Zero", code="0042")
-    data = xlsx_bytes([row(code=4711, name="Acme", is_business=True),
-                       row(code="0042", name="Zero", is_business=1)],
-                      text_columns=[0])
+    data = xlsx_bytes(
+        [
+            row(code=4711, name="Acme", is_business=True),
+            row(code="0042", name="Zero", is_business=1),
+        ],
+        text_columns=[0],
+    )
     _, rows = plan_in_memory(data)
     assert [r.customer_id for r in rows] == [customer.id, zero.id]
     assert [r.status for r in rows] == [RowStatus.UNCHANGED, RowStatus.UNCHANGED]
@@ -79,20 +99,40 @@ def test_number_cell_code_keeps_its_form_and_leading_zeros(app):
 
 def test_unchanged_row(app):
     make_customer("Acme", code="C1", email="info@acme.example", telephone="+31 20 123 4567")
-    result, rows = plan_in_memory(xlsx_bytes([
-        row(code="C1", name="Acme", is_business="yes", email="info@acme.example",
-            telephone="+31 20 123 4567", status="Active"),
-    ]))
+    result, rows = plan_in_memory(
+        xlsx_bytes(
+            [
+                row(
+                    code="C1",
+                    name="Acme",
+                    is_business="yes",
+                    email="info@acme.example",
+                    telephone="+31 20 123 4567",
+                    status="Active",
+                ),
+            ]
+        )
+    )
     assert rows[0].status is RowStatus.UNCHANGED
     assert result.changes == 0
 
 
 def test_update_diff_shows_old_and_new(app):
     make_customer("Acme", code="C1", city="Utrecht", email="a@acme.example")
-    _, rows = plan_in_memory(xlsx_bytes([
-        row(code="C1", name="Acme Holding", is_business="ja", city="Utrecht",
-            email="b@acme.example", status="Inactive"),
-    ]))
+    _, rows = plan_in_memory(
+        xlsx_bytes(
+            [
+                row(
+                    code="C1",
+                    name="Acme Holding",
+                    is_business="ja",
+                    city="Utrecht",
+                    email="b@acme.example",
+                    status="Inactive",
+                ),
+            ]
+        )
+    )
     assert rows[0].status is RowStatus.UPDATE
     assert rows[0].changes == {
         "name": ("Acme", "Acme Holding"),
@@ -104,8 +144,9 @@ def test_update_diff_shows_old_and_new(app):
 
 def test_columns_not_in_the_file_are_left_alone(app):
     make_customer("Acme", code="C1", city="Utrecht", email="a@acme.example")
-    _, rows = plan_in_memory(xlsx_bytes([["C1", "Acme", "b@acme.example"]],
-                                        header=["Code", "Name", "Email"]))
+    _, rows = plan_in_memory(
+        xlsx_bytes([["C1", "Acme", "b@acme.example"]], header=["Code", "Name", "Email"])
+    )
     assert rows[0].changes == {"email": ("a@acme.example", "b@acme.example")}
 
 
@@ -118,8 +159,9 @@ def test_empty_cell_empties_the_field_but_status_is_kept(app):
 def test_row_without_code_matches_the_one_codeless_customer_with_that_name(app):
     only = make_customer("Bakkerij de Vries", city="Delft")
     make_customer("Bakkerij de Vries", code="BV1")  # has a code: not a candidate
-    _, rows = plan_in_memory(xlsx_bytes([row(name="bakkerij DE VRIES", is_business="yes",
-                                             city="Leiden")]))
+    _, rows = plan_in_memory(
+        xlsx_bytes([row(name="bakkerij DE VRIES", is_business="yes", city="Leiden")])
+    )
     assert rows[0].customer_id == only.id
     assert rows[0].status is RowStatus.UPDATE
 
@@ -139,8 +181,9 @@ def test_row_without_code_and_no_namesake_is_new(app):
 
 
 def test_person_row_builds_name_from_first_and_last_name(app):
-    _, rows = plan_in_memory(xlsx_bytes([row(code="P1", is_business="nee", first_name="Jan",
-                                             last_name="Jansen")]))
+    _, rows = plan_in_memory(
+        xlsx_bytes([row(code="P1", is_business="nee", first_name="Jan", last_name="Jansen")])
+    )
     assert rows[0].status is RowStatus.NEW
     assert rows[0].values["name"] == "Jan Jansen"
     assert rows[0].values["is_business"] is False
@@ -153,8 +196,11 @@ def test_person_found_by_first_and_last_name_without_business_column(app):
 
 
 def test_business_row_drops_first_and_last_name(app):
-    _, rows = plan_in_memory(xlsx_bytes([row(code="B1", name="Acme", is_business="yes",
-                                             first_name="Jan", last_name="Jansen")]))
+    _, rows = plan_in_memory(
+        xlsx_bytes(
+            [row(code="B1", name="Acme", is_business="yes", first_name="Jan", last_name="Jansen")]
+        )
+    )
     assert rows[0].values["first_name"] is None and rows[0].values["last_name"] is None
 
 
@@ -170,18 +216,20 @@ def test_dutch_status_name_of_builtin(app):
 
 # -- row errors ---------------------------------------------------------------------------------
 def test_row_errors_carry_row_number_column_and_value(app):
-    data = xlsx_bytes([
-        row(code="OK", name="Fine"),
-        row(code="E1", name=None, is_business="yes"),
-        row(code="E2", name="Bad mail", email="not-an-email"),
-        row(code="E3", name="Bad phone", telephone="12"),
-        row(code="E4", name="Bad status", status="Sleeping"),
-        row(code="E5", name="Bad country", country="Atlantis"),
-        row(code="E6", name="Bad flag", is_business="perhaps"),
-        row(code="E7", name="Bad payer", default_payer="NOPE"),
-        row(code="E8", is_business="no", first_name="Jan"),
-        row(code="X" * 51, name="Long code"),
-    ])
+    data = xlsx_bytes(
+        [
+            row(code="OK", name="Fine"),
+            row(code="E1", name=None, is_business="yes"),
+            row(code="E2", name="Bad mail", email="not-an-email"),
+            row(code="E3", name="Bad phone", telephone="12"),
+            row(code="E4", name="Bad status", status="Sleeping"),
+            row(code="E5", name="Bad country", country="Atlantis"),
+            row(code="E6", name="Bad flag", is_business="perhaps"),
+            row(code="E7", name="Bad payer", default_payer="NOPE"),
+            row(code="E8", is_business="no", first_name="Jan"),
+            row(code="X" * 51, name="Long code"),
+        ]
+    )
     result, rows = plan_in_memory(data)
     found = by_row(rows)
     assert found[2].status is RowStatus.NEW
@@ -213,15 +261,17 @@ def test_duplicate_code_in_file_is_an_error_on_the_later_row(app):
 
 def test_two_codeless_rows_naming_the_same_customer_is_an_error(app):
     make_customer("Solo")
-    _, rows = plan_in_memory(xlsx_bytes([row(name="Solo", is_business="yes"),
-                                         row(name="solo", is_business="yes")]))
+    _, rows = plan_in_memory(
+        xlsx_bytes([row(name="Solo", is_business="yes"), row(name="solo", is_business="yes")])
+    )
     assert rows[1].status is RowStatus.ERROR
     assert "Row 2 already names this customer" in rows[1].messages[0].message
 
 
 def test_empty_rows_are_skipped_and_row_numbers_are_the_spreadsheets(app):
-    data = xlsx_bytes([row(code="A", name="A"), [None] * 14, row(code="B", name=None,
-                                                                  is_business="yes")])
+    data = xlsx_bytes(
+        [row(code="A", name="A"), [None] * 14, row(code="B", name=None, is_business="yes")]
+    )
     _, rows = plan_in_memory(data)
     assert [r.row_number for r in rows] == [2, 4]
     assert rows[1].status is RowStatus.ERROR
@@ -231,15 +281,22 @@ def test_empty_rows_are_skipped_and_row_numbers_are_the_spreadsheets(app):
 def test_default_payer_in_the_database(app):
     payer = make_customer("Payer", code="P1")
     make_customer("Child", code="K1")
-    _, rows = plan_in_memory(xlsx_bytes([row(code="K1", name="Child", is_business="yes",
-                                             default_payer="p1", status="Active")]))
+    _, rows = plan_in_memory(
+        xlsx_bytes(
+            [row(code="K1", name="Child", is_business="yes", default_payer="p1", status="Active")]
+        )
+    )
     assert rows[0].values == {"default_payer_id": payer.id}
     assert rows[0].changes["default_payer_id"] == (None, "p1")
 
 
 def test_default_payer_further_down_the_file(app):
-    _, rows = plan_in_memory(xlsx_bytes([row(code="K1", name="Child", default_payer="P1"),
-                                         row(code="P1", name="Payer")]), batch_size=1)
+    _, rows = plan_in_memory(
+        xlsx_bytes(
+            [row(code="K1", name="Child", default_payer="P1"), row(code="P1", name="Payer")]
+        ),
+        batch_size=1,
+    )
     child = rows[0]
     assert child.status is RowStatus.NEW
     assert child.payer_row == rows[1].seq
@@ -247,8 +304,9 @@ def test_default_payer_further_down_the_file(app):
 
 def test_default_payer_earlier_in_the_file_that_exists(app):
     payer = make_customer("Payer", code="P1")
-    _, rows = plan_in_memory(xlsx_bytes([row(code="P1", name="Payer"),
-                                         row(code="K1", name="Child", default_payer="P1")]))
+    _, rows = plan_in_memory(
+        xlsx_bytes([row(code="P1", name="Payer"), row(code="K1", name="Child", default_payer="P1")])
+    )
     assert rows[1].values["default_payer_id"] == payer.id
     assert rows[1].payer_row is None
 
@@ -268,8 +326,9 @@ def test_customer_cannot_be_its_own_payer(app):
 def test_emptying_default_payer(app):
     payer = make_customer("Payer", code="P1")
     make_customer("Child", code="K1", default_payer=payer)
-    _, rows = plan_in_memory(xlsx_bytes([row(code="K1", name="Child", is_business="yes",
-                                             status="Active")]))
+    _, rows = plan_in_memory(
+        xlsx_bytes([row(code="K1", name="Child", is_business="yes", status="Active")])
+    )
     assert rows[0].changes == {"default_payer_id": ("P1", None)}
 
 
@@ -301,9 +360,13 @@ def test_header_only_file_is_refused_in_every_mode(app):
 def test_delete_mode_matches_and_reports_rows_that_match_nobody(app):
     doomed = make_customer("Doomed", code="D1")
     codeless = make_customer("Codeless")
-    result, rows = plan_in_memory(xlsx_bytes([["d1", None], ["NOPE", None], [None, "Codeless"],
-                                              [None, "Nobody"]], header=["Code", "Name"]),
-                                  mode="delete")
+    result, rows = plan_in_memory(
+        xlsx_bytes(
+            [["d1", None], ["NOPE", None], [None, "Codeless"], [None, "Nobody"]],
+            header=["Code", "Name"],
+        ),
+        mode="delete",
+    )
     found = by_row(rows)
     assert found[2].status is RowStatus.DELETE and found[2].customer_id == doomed.id
     assert found[3].status is RowStatus.SKIP
@@ -323,7 +386,8 @@ def test_delete_mode_leaves_customers_with_issues_and_payers_alone(app):
     make_customer("Pair payee", code="PQ", default_payer=pair_payer)
     free = make_customer("Free", code="F")
     result, rows = plan_in_memory(
-        xlsx_bytes([["B"], ["P"], ["PP"], ["PQ"], ["F"]], header=["Code"]), mode="delete")
+        xlsx_bytes([["B"], ["P"], ["PP"], ["PQ"], ["F"]], header=["Code"]), mode="delete"
+    )
     found = by_row(rows)
     assert found[2].status is RowStatus.SKIP and "issue" in found[2].messages[0].message
     assert found[3].status is RowStatus.SKIP and "default payer" in found[3].messages[0].message
@@ -354,26 +418,42 @@ def test_xlsx_xls_and_csv_give_the_same_plan(app):
     make_customer("Acme", code="0042", city="Delft")
     rows_in = [
         row(code="0042", name="Acme", is_business="yes", city="Leiden", telephone="0201234567"),
-        row(code="N1", name=None, is_business="no", first_name="Jan", last_name="Jansen",
-            mobile="+31 6 12345678", default_payer="0042"),
+        row(
+            code="N1",
+            name=None,
+            is_business="no",
+            first_name="Jan",
+            last_name="Jansen",
+            mobile="+31 6 12345678",
+            default_payer="0042",
+        ),
         row(code="E1", name="Bad", email="nope"),
     ]
     plans = []
-    for data, name in ((xlsx_bytes(rows_in, text_columns=[0]), "c.xlsx"),
-                       (xls_bytes(rows_in), "c.xls"),
-                       (csv_bytes(rows_in), "c.csv"),
-                       (csv_bytes(rows_in, delimiter=";", bom=False), "c.csv")):
+    for data, name in (
+        (xlsx_bytes(rows_in, text_columns=[0]), "c.xlsx"),
+        (xls_bytes(rows_in), "c.xls"),
+        (csv_bytes(rows_in), "c.csv"),
+        (csv_bytes(rows_in, delimiter=";", bom=False), "c.csv"),
+    ):
         _, rows = plan_in_memory(data, name)
-        plans.append([(r.row_number, r.status, r.values, r.changes, [str(m) for m in r.messages])
-                      for r in rows])
+        plans.append(
+            [
+                (r.row_number, r.status, r.values, r.changes, [str(m) for m in r.messages])
+                for r in rows
+            ]
+        )
     assert plans[0] == plans[1] == plans[2] == plans[3]
 
 
 def test_batches_give_the_same_plan_as_one_batch(app):
     make_customer("Acme", code="A1")
-    data = xlsx_bytes([row(code=f"C{i}", name=f"Customer {i}", default_payer="C9")
-                       for i in range(8)] + [row(code="C9", name="Payer"), row(code="A1", name="Acme B.V.")])
+    data = xlsx_bytes(
+        [row(code=f"C{i}", name=f"Customer {i}", default_payer="C9") for i in range(8)]
+        + [row(code="C9", name="Payer"), row(code="A1", name="Acme B.V.")]
+    )
     one = plan_in_memory(data, batch_size=1000)[1]
     small = plan_in_memory(data, batch_size=3)[1]
-    assert [(r.status, r.values, r.payer_row) for r in one] == \
-        [(r.status, r.values, r.payer_row) for r in small]
+    assert [(r.status, r.values, r.payer_row) for r in one] == [
+        (r.status, r.values, r.payer_row) for r in small
+    ]

@@ -164,7 +164,7 @@ def test_two_dispatcher_threads_send_each_message_exactly_once(
             dispatcher = overlapping_dispatcher(outbox_database_url, inbox.port)
             start.wait()
             results.append(dispatcher.run())
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(2)]

@@ -71,8 +71,9 @@ def test_deactivated_and_anonymous_users_hold_no_permission(app):
 
 
 def test_deployment_overrides_the_table_in_config(app):
-    app.config["IRIS_PERMISSIONS"] = {"staff": ["admin.access", "customers.view",
-                                                "customers.delete"]}
+    app.config["IRIS_PERMISSIONS"] = {
+        "staff": ["admin.access", "customers.view", "customers.delete"]
+    }
     assert has_permission("customers.delete", user(Role.STAFF))
     assert not has_permission("customers.edit", user(Role.STAFF))
     assert not has_permission("admin.access", user(Role.ADMIN))  # not listed: nothing
@@ -115,8 +116,7 @@ def test_visible_issues_follow_role_and_access_level(app):
     assert titles(Issue, users["manager"]) == titles(Issue, users["all"])
     assert titles(Issue, users["bravo"]) == {"Bravo secret project"}
     # Consultant: all at Alpha, own at Bravo (reported nothing there).
-    assert titles(Issue, users["consultant"]) == {"Alpha printer offline",
-                                                  "Alpha invoice question"}
+    assert titles(Issue, users["consultant"]) == {"Alpha printer offline", "Alpha invoice question"}
     assert titles(Issue, AnonymousUserMixin()) == set()
 
 

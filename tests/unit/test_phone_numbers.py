@@ -16,8 +16,11 @@ import pytest
 from iris_admin import phone_numbers
 from iris_admin.phone_numbers import PhoneNumberError, analyse
 
-FORMATS = (phonenumbers.PhoneNumberFormat.E164, phonenumbers.PhoneNumberFormat.INTERNATIONAL,
-           phonenumbers.PhoneNumberFormat.NATIONAL)
+FORMATS = (
+    phonenumbers.PhoneNumberFormat.E164,
+    phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+    phonenumbers.PhoneNumberFormat.NATIONAL,
+)
 DEFAULT_REGIONS = ("NL", "DE", "BE", "GB", "US", "FR", "IT", None)
 
 
@@ -43,8 +46,12 @@ def example_texts() -> list[str]:
     rng = random.Random(7)
     texts: set[str] = set()
     for region in sorted(phonenumbers.SUPPORTED_REGIONS):
-        for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE,
-                     phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.VOIP):
+        for kind in (
+            phonenumbers.PhoneNumberType.FIXED_LINE,
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.TOLL_FREE,
+            phonenumbers.PhoneNumberType.VOIP,
+        ):
             number = phonenumbers.example_number_for_type(region, kind)
             if number is None:
                 continue
@@ -54,24 +61,49 @@ def example_texts() -> list[str]:
                 digits = "".join(ch for ch in text if ch.isdigit())
                 for _ in range(3):  # change, add and drop digits
                     position = rng.randrange(len(digits))
-                    changed = digits[:position] + str(rng.randrange(10)) + digits[position + 1:]
+                    changed = digits[:position] + str(rng.randrange(10)) + digits[position + 1 :]
                     texts.add(("+" if text.startswith("+") else "") + changed)
                 texts.add(text + str(rng.randrange(10)))
                 texts.add(text[:-1])
                 texts.add(text.replace(" ", "-"))
-    texts.update(["0612345678", "06-12345678", "(020) 123 4567", "+31 (0)20 1234567",
-                  "0031 20 1234567", "31201234567", "+31201234567", "020/1234567",
-                  "+31 6 1234 5678", "06.12.34.56.78", "+3161234567", "1", "12", "+", "0",
-                  "+999 1234567", "+800 12345678", "+1 212 555 0123", "+44 20 7946 0958",
-                  "+39 06 1234 5678", "+49 30 123456", "0032 2 123 45 67", "123456789012345678"])
+    texts.update(
+        [
+            "0612345678",
+            "06-12345678",
+            "(020) 123 4567",
+            "+31 (0)20 1234567",
+            "0031 20 1234567",
+            "31201234567",
+            "+31201234567",
+            "020/1234567",
+            "+31 6 1234 5678",
+            "06.12.34.56.78",
+            "+3161234567",
+            "1",
+            "12",
+            "+",
+            "0",
+            "+999 1234567",
+            "+800 12345678",
+            "+1 212 555 0123",
+            "+44 20 7946 0958",
+            "+39 06 1234 5678",
+            "+49 30 123456",
+            "0032 2 123 45 67",
+            "123456789012345678",
+        ]
+    )
     return sorted(texts)
 
 
 @pytest.mark.parametrize("region", DEFAULT_REGIONS)
 def test_fast_path_gives_the_library_answer_for_every_region(region: str | None) -> None:
     texts = example_texts()
-    differences = [(text, ours(text, region), library(text, region)) for text in texts
-                   if ours(text, region) != library(text, region)]
+    differences = [
+        (text, ours(text, region), library(text, region))
+        for text in texts
+        if ours(text, region) != library(text, region)
+    ]
     assert differences == []
     # The fast path really answers most plain numbers itself.
     fast = sum(phone_numbers._fast(text, region) is not None for text in texts)

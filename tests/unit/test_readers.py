@@ -646,6 +646,7 @@ def test_a_truncated_xls_is_refused() -> None:
 
 def test_a_password_protected_xlsx_is_refused() -> None:
     import msoffcrypto  # noqa: F401
+
     encrypted = files.encrypted_xlsx(xlsx_via_calamine())
     assert encrypted.startswith(safety.OLE_MAGIC)  # Excel's format: OLE2, not zip
 

@@ -24,13 +24,21 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> ServerPki:
 
 
 def settings(port: int, tls: str, ca_file: Path | None) -> SmtpSettings:
-    return SmtpSettings(host="127.0.0.1", port=port, tls=tls, user=LOGIN[0], password=LOGIN[1],
-                        sender="Desk <desk@iris.example>", timeout=10,
-                        ca_file=str(ca_file) if ca_file else None)
+    return SmtpSettings(
+        host="127.0.0.1",
+        port=port,
+        tls=tls,
+        user=LOGIN[0],
+        password=LOGIN[1],
+        sender="Desk <desk@iris.example>",
+        timeout=10,
+        ca_file=str(ca_file) if ca_file else None,
+    )
 
 
-EMAIL = OutgoingEmail(message_id=7, recipients=("anna@customer.example",),
-                      subject="Your issue", body="Fixed.")
+EMAIL = OutgoingEmail(
+    message_id=7, recipients=("anna@customer.example",), subject="Your issue", body="Fixed."
+)
 
 
 @pytest.mark.parametrize("tls", ["starttls", "ssl"])

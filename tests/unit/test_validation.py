@@ -53,9 +53,18 @@ def test_invalid_phone_is_refused_with_a_message(raw):
         normalise_phone(raw, "NL")
 
 
-@pytest.mark.parametrize(("raw", "code"), [("NL", "NL"), ("nl", "NL"), ("Netherlands", "NL"),
-                                           ("Nederland", "NL"), ("Belgium", "BE"), ("België", "BE"),
-                                           ("DEU", "DE")])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("NL", "NL"),
+        ("nl", "NL"),
+        ("Netherlands", "NL"),
+        ("Nederland", "NL"),
+        ("Belgium", "BE"),
+        ("België", "BE"),
+        ("DEU", "DE"),
+    ],
+)
 def test_country_from_code_or_english_or_dutch_name(raw, code):
     assert normalise_country(raw) == code
 

@@ -10,9 +10,15 @@ def test_anonymous_is_sent_to_login(anonymous):
 
 
 def test_anonymous_gets_no_admin_page_anywhere(anonymous):
-    for url in ("/admin/", "/admin/customer/", "/admin/customer/new/", "/admin/issue/",
-                "/admin/user/", "/admin/customer/details/?id=1",
-                "/admin/customer/ajax/lookup/?name=accounts&query=a"):
+    for url in (
+        "/admin/",
+        "/admin/customer/",
+        "/admin/customer/new/",
+        "/admin/issue/",
+        "/admin/user/",
+        "/admin/customer/details/?id=1",
+        "/admin/customer/ajax/lookup/?name=accounts&query=a",
+    ):
         assert anonymous.get(url).status_code == 302, url
 
 
@@ -20,7 +26,9 @@ def test_customer_user_gets_403_page_not_admin(customer_client):
     response = customer_client.get("/admin/customer/")
     assert response.status_code == 403
     assert "No access" in response.get_data(as_text=True)
-    assert customer_client.get("/admin/customer/ajax/lookup/?name=accounts&query=a").status_code == 403
+    assert (
+        customer_client.get("/admin/customer/ajax/lookup/?name=accounts&query=a").status_code == 403
+    )
 
 
 def test_staff_sees_customers_but_not_users(staff_client):
@@ -54,8 +62,11 @@ def test_login_redirect_stays_on_site(anonymous, admin_user):
     anonymous.refresh_token("/login")
     response = anonymous.http.post(
         "/login?next=https://evil.example/",
-        data={"email": admin_user.email, "password": "correct horse battery",
-              "csrf_token": anonymous.token},
+        data={
+            "email": admin_user.email,
+            "password": "correct horse battery",
+            "csrf_token": anonymous.token,
+        },
     )
     assert response.headers["Location"] == "/admin/"
 

@@ -12,12 +12,14 @@ from iris_admin.schema import current_revision, head_revision
 
 @pytest.fixture
 def empty_app(tmp_path):
-    app = create_app({"IRIS_CONFIG": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/new.sqlite"})
+    app = create_app(
+        {"IRIS_CONFIG": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/new.sqlite"}
+    )
     with app.app_context():
         yield app
 
 
-def run(app, *args, input=None):  # noqa: A002
+def run(app, *args, input=None):
     return app.test_cli_runner().invoke(args=["iris", *args], input=input)
 
 
@@ -40,7 +42,9 @@ def test_demo_without_serving_fills_an_empty_database_and_prints_the_login(empty
     count = lambda model: db_session().scalar(select(func.count()).select_from(model))  # noqa: E731
     assert 150 <= count(Customer) <= 250
     assert count(Contact) > 0 and count(Issue) > 0 and count(CustomerUser) > 0
-    persons = db_session().scalar(select(func.count()).select_from(Customer).where(Customer.is_business.is_(False)))
+    persons = db_session().scalar(
+        select(func.count()).select_from(Customer).where(Customer.is_business.is_(False))
+    )
     assert 0 < persons < count(Customer)
     second = run(empty_app, "demo", "--no-serve")
     assert "already has customers" in second.output
@@ -49,8 +53,17 @@ def test_demo_without_serving_fills_an_empty_database_and_prints_the_login(empty
 
 def test_create_user_with_password(empty_app):
     run(empty_app, "init")
-    result = run(empty_app, "create-user", "New@Example.com", "--role", "staff", "--name", "New Person",
-                 "--password", "long enough pw")
+    result = run(
+        empty_app,
+        "create-user",
+        "New@Example.com",
+        "--role",
+        "staff",
+        "--name",
+        "New Person",
+        "--password",
+        "long enough pw",
+    )
     assert result.exit_code == 0, result.output
     user = db_session().scalar(select(User))
     assert (user.email, user.role, user.name) == ("new@example.com", "staff", "New Person")
@@ -59,7 +72,14 @@ def test_create_user_with_password(empty_app):
 
 def test_create_user_prompts_for_the_password(empty_app):
     run(empty_app, "init")
-    result = run(empty_app, "create-user", "p@example.com", "--role", "admin", input="secret pw 1\nsecret pw 1\n")
+    result = run(
+        empty_app,
+        "create-user",
+        "p@example.com",
+        "--role",
+        "admin",
+        input="secret pw 1\nsecret pw 1\n",
+    )
     assert result.exit_code == 0, result.output
     assert db_session().scalar(select(User)).check_password("secret pw 1")
 
@@ -68,14 +88,28 @@ def test_create_user_prompts_for_the_password(empty_app):
     ("args", "message"),
     [
         (["dup@example.com", "--role", "staff", "--password", "long enough pw"], "already exists"),
-        (["x@example.com", "--role", "wizard", "--password", "long enough pw"], "Unknown role wizard"),
-        (["not-an-email", "--role", "staff", "--password", "long enough pw"], "Not a valid e-mail address"),
+        (
+            ["x@example.com", "--role", "wizard", "--password", "long enough pw"],
+            "Unknown role wizard",
+        ),
+        (
+            ["not-an-email", "--role", "staff", "--password", "long enough pw"],
+            "Not a valid e-mail address",
+        ),
         (["short@example.com", "--role", "staff", "--password", "short"], "at least 8 characters"),
     ],
 )
 def test_create_user_refuses_bad_input_with_non_zero_exit(empty_app, args, message):
     run(empty_app, "init")
-    run(empty_app, "create-user", "dup@example.com", "--role", "staff", "--password", "long enough pw")
+    run(
+        empty_app,
+        "create-user",
+        "dup@example.com",
+        "--role",
+        "staff",
+        "--password",
+        "long enough pw",
+    )
     result = run(empty_app, "create-user", *args)
     assert result.exit_code != 0
     assert message in result.output
@@ -95,12 +129,22 @@ def test_migrations_match_the_models(tmp_path):
     upgrade(engine)
     with engine.connect() as connection:
         # The search index (migration 0005) is the database's own, not the models'.
-        context = MigrationContext.configure(connection, opts={
-            "compare_type": True,
-            "include_object": lambda obj, name, *_: not is_search_index_object(name),
-        })
-        diff = [d for d in compare_metadata(context, IrisBase.metadata)
-                if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "iris_alembic_version")]
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "include_object": lambda obj, name, *_: not is_search_index_object(name),
+            },
+        )
+        diff = [
+            d
+            for d in compare_metadata(context, IrisBase.metadata)
+            if not (
+                isinstance(d, tuple)
+                and d[0] == "remove_table"
+                and d[1].name == "iris_alembic_version"
+            )
+        ]
     assert diff == []
 
 
@@ -118,16 +162,38 @@ def test_demo_serves_the_app_on_the_given_port(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     repo = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "IRIS_DATABASE_URL": f"sqlite:///{tmp_path}/demo.sqlite", "IRIS_CONFIG": "development"}
+    env = {
+        **os.environ,
+        "IRIS_DATABASE_URL": f"sqlite:///{tmp_path}/demo.sqlite",
+        "IRIS_CONFIG": "development",
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "iris", "demo", "--port", str(port), "--customers", "20"],
-        cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "wsgi",
+            "iris",
+            "demo",
+            "--port",
+            str(port),
+            "--customers",
+            "20",
+        ],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 90
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as response:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/login", timeout=2
+                ) as response:
                     assert response.status == 200
                     assert "Log in" in response.read().decode()
                     break

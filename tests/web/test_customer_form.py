@@ -8,16 +8,33 @@ from tests.factories import make_customer
 
 
 def business(**values):
-    data = {"is_business": "y", "name": "Delta Logistics B.V.", "code": "", "street": "Kade 1",
-            "postal_code": "1011 AB", "city": "Amsterdam", "country": "NL",
-            "email": "info@delta.example", "telephone": "020 1234567", "mobile": ""}
+    data = {
+        "is_business": "y",
+        "name": "Delta Logistics B.V.",
+        "code": "",
+        "street": "Kade 1",
+        "postal_code": "1011 AB",
+        "city": "Amsterdam",
+        "country": "NL",
+        "email": "info@delta.example",
+        "telephone": "020 1234567",
+        "mobile": "",
+    }
     data.update(values)
     return data
 
 
 def person(**values):
-    data = {"first_name": "Anna", "last_name": "de Vries", "name": "", "code": "",
-            "email": "", "telephone": "", "mobile": "06 12345678", "country": ""}
+    data = {
+        "first_name": "Anna",
+        "last_name": "de Vries",
+        "name": "",
+        "code": "",
+        "email": "",
+        "telephone": "",
+        "mobile": "06 12345678",
+        "country": "",
+    }
     data.update(values)
     return data
 
@@ -78,13 +95,18 @@ def test_database_refuses_duplicate_code_even_past_the_form(app):
 
 def test_empty_codes_are_not_duplicates(admin_client):
     assert admin_client.post("/admin/customer/new/", business(code="")).status_code == 302
-    assert admin_client.post("/admin/customer/new/", business(code=" ", name="Other")).status_code == 302
+    assert (
+        admin_client.post("/admin/customer/new/", business(code=" ", name="Other")).status_code
+        == 302
+    )
     assert [c.code for c in customers()] == [None, None]
 
 
 def test_editing_keeps_own_code(admin_client):
     customer = make_customer("Keep", code="K1")
-    response = admin_client.post(f"/admin/customer/edit/?id={customer.id}", business(name="Keep", code="k1"))
+    response = admin_client.post(
+        f"/admin/customer/edit/?id={customer.id}", business(name="Keep", code="k1")
+    )
     assert response.status_code == 302
     db_session().refresh(customer)
     assert customer.code == "k1"
@@ -103,7 +125,9 @@ def test_bad_email_and_phone_get_clear_messages(admin_client):
 
 def test_default_payer_is_another_customer(admin_client):
     payer = make_customer("Head Office", code="HQ")
-    response = admin_client.post("/admin/customer/new/", business(name="Branch", default_payer=str(payer.id)))
+    response = admin_client.post(
+        "/admin/customer/new/", business(name="Branch", default_payer=str(payer.id))
+    )
     assert response.status_code == 302
     branch = db_session().scalar(select(Customer).where(Customer.name == "Branch"))
     assert branch.default_payer_id == payer.id
@@ -112,9 +136,12 @@ def test_default_payer_is_another_customer(admin_client):
 def test_customer_cannot_be_its_own_payer(admin_client):
     customer = make_customer("Self", code="S")
     response = admin_client.post(
-        f"/admin/customer/edit/?id={customer.id}", business(name="Self", code="S", default_payer=str(customer.id))
+        f"/admin/customer/edit/?id={customer.id}",
+        business(name="Self", code="S", default_payer=str(customer.id)),
     )
-    assert "Leave Default payer empty when the customer pays itself." in response.get_data(as_text=True)
+    assert "Leave Default payer empty when the customer pays itself." in response.get_data(
+        as_text=True
+    )
 
 
 def test_default_payer_picker_searches_instead_of_listing_everyone(admin_client):
@@ -124,7 +151,9 @@ def test_default_payer_picker_searches_instead_of_listing_everyone(admin_client)
     form = admin_client.get("/admin/customer/new/").get_data(as_text=True)
     assert 'data-role="select2-ajax"' in form
     assert "Filler 12" not in form
-    found = admin_client.get("/admin/customer/ajax/lookup/?name=default_payer&query=zebra").get_json()
+    found = admin_client.get(
+        "/admin/customer/ajax/lookup/?name=default_payer&query=zebra"
+    ).get_json()
     assert [label for _, label in found] == ["Zebra Travel (ZT)"]
 
 
@@ -134,8 +163,14 @@ def test_edit_form_carries_contacts_and_addresses_inline(admin_client):
     assert 'id="contacts"' in page or "contacts-" in page
     assert "invoice_addresses" in page
     data = business(name="Inline Co", code="IN")
-    data.update({"contacts-0-name": "Piet Inline", "contacts-0-email": "piet@inline.example",
-                 "invoice_addresses-0-street": "Laan 2", "invoice_addresses-0-city": "Utrecht"})
+    data.update(
+        {
+            "contacts-0-name": "Piet Inline",
+            "contacts-0-email": "piet@inline.example",
+            "invoice_addresses-0-street": "Laan 2",
+            "invoice_addresses-0-city": "Utrecht",
+        }
+    )
     response = admin_client.post(f"/admin/customer/edit/?id={customer.id}", data)
     assert response.status_code == 302, response.get_data(as_text=True)
     db_session().refresh(customer)

@@ -15,25 +15,47 @@ def count(model):
 def test_page_shows_info_blocks_and_buttons(admin_client):
     customer = make_customer("Polder Travel", code="PT-1", city="Leiden")
     page = admin_client.get(f"/admin/customer/details/?id={customer.id}").get_data(as_text=True)
-    for text in ("Polder Travel", "PT-1", "Leiden", "Contacts", "Invoice addresses", "Customer users",
-                 "View customer issues", 'id="edit-customer"', 'id="delete-customer"'):
+    for text in (
+        "Polder Travel",
+        "PT-1",
+        "Leiden",
+        "Contacts",
+        "Invoice addresses",
+        "Customer users",
+        "View customer issues",
+        'id="edit-customer"',
+        'id="delete-customer"',
+    ):
         assert text in page
 
 
 def test_add_edit_delete_contact(admin_client):
     customer = make_customer()
-    response = admin_client.post(f"/admin/customer/{customer.id}/contacts/new", {
-        "contact-new-name": "Bram Bakker", "contact-new-function": "Planner",
-        "contact-new-email": "bram@acme.example", "contact-new-telephone": "",
-        "contact-new-mobile": "0612345678"})
+    response = admin_client.post(
+        f"/admin/customer/{customer.id}/contacts/new",
+        {
+            "contact-new-name": "Bram Bakker",
+            "contact-new-function": "Planner",
+            "contact-new-email": "bram@acme.example",
+            "contact-new-telephone": "",
+            "contact-new-mobile": "0612345678",
+        },
+    )
     assert response.status_code == 302
     contact = db_session().scalar(select(Contact))
     assert (contact.name, contact.mobile) == ("Bram Bakker", "+31 6 12345678")
 
     prefix = f"contact-{contact.id}-"
-    response = admin_client.post(f"/admin/customer/contacts/{contact.id}/edit", {
-        prefix + "name": "Bram Bakker", prefix + "function": "Director", prefix + "email": "",
-        prefix + "telephone": "", prefix + "mobile": ""})
+    response = admin_client.post(
+        f"/admin/customer/contacts/{contact.id}/edit",
+        {
+            prefix + "name": "Bram Bakker",
+            prefix + "function": "Director",
+            prefix + "email": "",
+            prefix + "telephone": "",
+            prefix + "mobile": "",
+        },
+    )
     assert response.status_code == 302
     db_session().refresh(contact)
     assert contact.function == "Director" and contact.email is None
@@ -44,8 +66,10 @@ def test_add_edit_delete_contact(admin_client):
 
 def test_invalid_contact_reopens_the_popup_with_errors_and_saves_nothing(admin_client):
     customer = make_customer()
-    response = admin_client.post(f"/admin/customer/{customer.id}/contacts/new", {
-        "contact-new-name": "", "contact-new-email": "nope"})
+    response = admin_client.post(
+        f"/admin/customer/{customer.id}/contacts/new",
+        {"contact-new-name": "", "contact-new-email": "nope"},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'data-modal="#modal-contact-new"' in page
@@ -57,10 +81,19 @@ def test_exactly_one_default_invoice_address(admin_client):
     customer = make_customer()
 
     def add(street, default=False):
-        data = {"address-new-street": street, "address-new-city": "Utrecht", "address-new-country": "NL"}
+        data = {
+            "address-new-street": street,
+            "address-new-city": "Utrecht",
+            "address-new-country": "NL",
+        }
         if default:
             data["address-new-is_default"] = "y"
-        assert admin_client.post(f"/admin/customer/{customer.id}/invoice-addresses/new", data).status_code == 302
+        assert (
+            admin_client.post(
+                f"/admin/customer/{customer.id}/invoice-addresses/new", data
+            ).status_code
+            == 302
+        )
 
     add("First 1")
     add("Second 2")
@@ -69,7 +102,9 @@ def test_exactly_one_default_invoice_address(admin_client):
     assert defaults == {"First 1": False, "Second 2": False, "Third 3": True}
 
     third = db_session().scalar(select(InvoiceAddress).where(InvoiceAddress.street == "Third 3"))
-    assert admin_client.post(f"/admin/customer/invoice-addresses/{third.id}/delete").status_code == 302
+    assert (
+        admin_client.post(f"/admin/customer/invoice-addresses/{third.id}/delete").status_code == 302
+    )
     db_session().expire_all()
     addresses = db_session().scalars(select(InvoiceAddress).order_by(InvoiceAddress.id))
     assert [a.is_default for a in addresses] == [True, False]
@@ -81,18 +116,27 @@ def test_link_user_change_role_and_remove(admin_client):
     found = admin_client.get("/admin/customer/ajax/lookup/?name=accounts&query=linda").get_json()
     assert found == [[account.id, "Linda Link <linda@acme.example>"]]
 
-    response = admin_client.post(f"/admin/customer/{customer.id}/users/new", {
-        "user-new-account": str(account.id), "user-new-access": "all"})
+    response = admin_client.post(
+        f"/admin/customer/{customer.id}/users/new",
+        {"user-new-account": str(account.id), "user-new-access": "all"},
+    )
     assert response.status_code == 302
     link = db_session().scalar(select(CustomerUser))
     assert (link.user_id, link.access) == (account.id, "all")
 
-    again = admin_client.post(f"/admin/customer/{customer.id}/users/new", {
-        "user-new-account": str(account.id), "user-new-access": "own"})
+    again = admin_client.post(
+        f"/admin/customer/{customer.id}/users/new",
+        {"user-new-account": str(account.id), "user-new-access": "own"},
+    )
     assert "already linked" in again.get_data(as_text=True)
     assert count(CustomerUser) == 1
 
-    assert admin_client.post(f"/admin/customer/users/{link.id}/edit", {f"user-{link.id}-access": "manager"}).status_code == 302
+    assert (
+        admin_client.post(
+            f"/admin/customer/users/{link.id}/edit", {f"user-{link.id}-access": "manager"}
+        ).status_code
+        == 302
+    )
     db_session().refresh(link)
     assert link.access == "manager"
 
@@ -103,8 +147,10 @@ def test_link_user_change_role_and_remove(admin_client):
 
 def test_linking_requires_an_existing_account(admin_client):
     customer = make_customer()
-    response = admin_client.post(f"/admin/customer/{customer.id}/users/new", {
-        "user-new-account": "99999", "user-new-access": "all"})
+    response = admin_client.post(
+        f"/admin/customer/{customer.id}/users/new",
+        {"user-new-account": "99999", "user-new-access": "all"},
+    )
     assert "Pick an existing user account." in response.get_data(as_text=True)
     assert count(CustomerUser) == 0
 
@@ -129,7 +175,9 @@ def test_delete_is_refused_while_customer_pays_for_others(admin_client):
 def test_flask_admin_delete_and_bulk_action_follow_the_same_rule(admin_client):
     customer = make_customer("Busy B.V.")
     make_issue(customer)
-    admin_client.post("/admin/customer/delete/", {"id": str(customer.id), "url": "/admin/customer/"})
+    admin_client.post(
+        "/admin/customer/delete/", {"id": str(customer.id), "url": "/admin/customer/"}
+    )
     admin_client.post("/admin/customer/action/", {"action": "delete", "rowid": str(customer.id)})
     assert count(Customer) == 1
 
@@ -148,8 +196,13 @@ def test_confirmation_names_the_message_log_that_goes_with_the_customer(admin_cl
     from iris_admin.messaging.outbox import Recipient, queue_email
 
     customer = make_customer("Mailed Co", email="info@mailed.example")
-    queue_email(db_session(), customer=customer, recipients=[Recipient("info@mailed.example")],
-                subject="Hello", body="Hi")
+    queue_email(
+        db_session(),
+        customer=customer,
+        recipients=[Recipient("info@mailed.example")],
+        subject="Hello",
+        body="Hi",
+    )
     db_session().commit()
     page = admin_client.get(f"/admin/customer/details/?id={customer.id}").get_data(as_text=True)
     assert "the log of 1 message(s) sent or scheduled" in page
@@ -166,8 +219,9 @@ def test_delete_removes_customer_with_its_contacts(admin_client):
 
 def test_popups_refuse_posts_without_csrf(admin_client):
     customer = make_customer()
-    response = admin_client.post(f"/admin/customer/{customer.id}/contacts/new",
-                                 {"contact-new-name": "X"}, csrf=False)
+    response = admin_client.post(
+        f"/admin/customer/{customer.id}/contacts/new", {"contact-new-name": "X"}, csrf=False
+    )
     assert response.status_code == 400
     assert admin_client.post(f"/admin/customer/{customer.id}/delete", csrf=False).status_code == 400
     assert count(Contact) == 0 and count(Customer) == 1
@@ -186,7 +240,8 @@ def test_view_customer_issues_lists_only_that_customer(admin_client):
     import re
 
     url = re.search(r'id="view-customer-issues"[^>]*href="([^"]+)"', page) or re.search(
-        r'href="([^"]+)"[^>]*id="view-customer-issues"', page)
+        r'href="([^"]+)"[^>]*id="view-customer-issues"', page
+    )
     issues_page = admin_client.get(url.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert "Mine broken" in issues_page and "Other broken" not in issues_page
     assert "Issues of customer Mine" in issues_page

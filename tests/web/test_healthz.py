@@ -10,13 +10,14 @@ from iris_admin.schema import MIGRATIONS, head_revision, upgrade
 from tests.conftest import Client
 
 
-def healthz(app):  # noqa: ANN001, ANN201
+def healthz(app):
     return app.test_client().get("/healthz")
 
 
-def app_on(database_url: str, **overrides: object):  # noqa: ANN201
-    return create_app({"IRIS_CONFIG": "testing", "SQLALCHEMY_DATABASE_URI": database_url,
-                       **overrides})
+def app_on(database_url: str, **overrides: object):
+    return create_app(
+        {"IRIS_CONFIG": "testing", "SQLALCHEMY_DATABASE_URI": database_url, **overrides}
+    )
 
 
 def test_healthy_database_answers_200_ok_without_logging_in(app, anonymous):
@@ -74,8 +75,11 @@ def test_an_unreachable_database_answers_503_without_revealing_where_it_is(tmp_p
     missing_folder = tmp_path / "no-such-folder" / "iris.sqlite"
     response = healthz(app_on(f"sqlite:///{missing_folder}"))
     assert response.status_code == 503
-    assert response.get_json() == {"status": "error", "database": "unreachable",
-                                   "reason": "The database does not answer."}
+    assert response.get_json() == {
+        "status": "error",
+        "database": "unreachable",
+        "reason": "The database does not answer.",
+    }
 
 
 def test_an_unreachable_postgresql_server_answers_503_without_its_credentials():

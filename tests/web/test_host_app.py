@@ -28,7 +28,7 @@ class Product(HostBase):
     title: Mapped[str] = mapped_column(String(100))
 
 
-def build_host_app(database: Path, **config) -> tuple[Flask, SQLAlchemy]:  # noqa: ANN003
+def build_host_app(database: Path, **config) -> tuple[Flask, SQLAlchemy]:
     db = SQLAlchemy(model_class=HostBase)
     admin = Admin(name="Host desk", theme=Bootstrap4Theme())
     app = Flask("host_app")
@@ -69,8 +69,9 @@ def test_host_admin_shows_both_its_views_and_customers(host):
     assert client.login("boss@host.example").status_code == 302
     assert client.get("/admin/product/").status_code == 200
     assert client.get("/admin/customer/").status_code == 200
-    response = client.post("/admin/customer/new/", {
-        "is_business": "y", "name": "Host Customer", "code": "H1"})
+    response = client.post(
+        "/admin/customer/new/", {"is_business": "y", "name": "Host Customer", "code": "H1"}
+    )
     assert response.status_code == 302
     page = client.get("/admin/customer/").get_data(as_text=True)
     assert "Host Customer" in page
@@ -84,7 +85,8 @@ def test_registering_twice_is_an_error(host):
 
 def test_host_with_its_own_issue_tracker_gets_its_link_on_the_customer_page(tmp_path):
     app, db = build_host_app(
-        tmp_path / "own.sqlite", IRIS_CUSTOMER_ISSUES_URL=lambda customer: f"/tickets?customer={customer.id}"
+        tmp_path / "own.sqlite",
+        IRIS_CUSTOMER_ISSUES_URL=lambda customer: f"/tickets?customer={customer.id}",
     )
     with app.app_context():
         upgrade(db.engine)

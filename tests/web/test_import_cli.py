@@ -29,10 +29,16 @@ def write(tmp_path, name, data):
 
 def test_import_applies_and_prints_a_summary(app, tmp_path):
     make_customer("Acme", code="C1", city="Delft")
-    path = write(tmp_path, "c.xlsx", xlsx_bytes([
-        row(code="C1", name="Acme", is_business="yes", city="Leiden", status="Active"),
-        row(code="C2", name="Beta"),
-    ]))
+    path = write(
+        tmp_path,
+        "c.xlsx",
+        xlsx_bytes(
+            [
+                row(code="C1", name="Acme", is_business="yes", city="Leiden", status="Active"),
+                row(code="C2", name="Beta"),
+            ]
+        ),
+    )
     result = run_cli(app, "import", path)
     assert result.exit_code == 0, result.output
     assert "1 new, 1 to update, 0 unchanged" in result.output
@@ -51,8 +57,11 @@ def test_dry_run_changes_nothing(app, tmp_path):
 
 
 def test_row_errors_exit_1_and_are_listed_with_row_numbers(app, tmp_path):
-    path = write(tmp_path, "c.xlsx", xlsx_bytes([row(code="C1", name="Acme"),
-                                                 row(code="C2", name="Bad", email="nope")]))
+    path = write(
+        tmp_path,
+        "c.xlsx",
+        xlsx_bytes([row(code="C1", name="Acme"), row(code="C2", name="Bad", email="nope")]),
+    )
     result = run_cli(app, "import", path)
     assert result.exit_code == 1
     assert "Row 3, Email ('nope'): Not a valid e-mail address" in result.output
@@ -63,8 +72,11 @@ def test_row_errors_exit_1_and_are_listed_with_row_numbers(app, tmp_path):
 
 def test_report_file_lists_each_row_with_status_and_problems(app, tmp_path):
     make_customer("Gone", code="G")
-    path = write(tmp_path, "c.xlsx", xlsx_bytes([row(code="C1", name="Acme"),
-                                                 row(code="C2", name="Bad", email="nope")]))
+    path = write(
+        tmp_path,
+        "c.xlsx",
+        xlsx_bytes([row(code="C1", name="Acme"), row(code="C2", name="Bad", email="nope")]),
+    )
     report = tmp_path / "report.xlsx"
     result = run_cli(app, "import", path, "--mode", "all", "--report", str(report))
     assert result.exit_code == 1

@@ -29,11 +29,22 @@ FIELDS = [
 ]
 LABELS = [f["label"] for f in FIELDS]
 VALUES = {
-    "C1": {"account_manager": "Eva de Vries", "notes": "- back door\n- ring twice",
-           "employees": 1234.5, "contract_end": "2027-03-31", "newsletter": False,
-           "segment": "Silver"},
-    "C2": {"account_manager": "=HYPERLINK(\"x\")", "notes": "0042", "employees": -5,
-           "contract_end": "2026-01-31", "newsletter": True, "segment": "Gold"},
+    "C1": {
+        "account_manager": "Eva de Vries",
+        "notes": "- back door\n- ring twice",
+        "employees": 1234.5,
+        "contract_end": "2027-03-31",
+        "newsletter": False,
+        "segment": "Silver",
+    },
+    "C2": {
+        "account_manager": '=HYPERLINK("x")',
+        "notes": "0042",
+        "employees": -5,
+        "contract_end": "2026-01-31",
+        "newsletter": True,
+        "segment": "Gold",
+    },
     "C3": {},
 }
 
@@ -41,8 +52,14 @@ VALUES = {
 def define_fields(client: Client, *, required: tuple[str, ...] = ()) -> None:
     """Through the admin's custom field form, as an admin does it."""
     for order, values in enumerate(FIELDS):
-        data = {"key": "", "options_text": "", "help_text": "", "sort_order": str(order),
-                "active": "y", **values}
+        data = {
+            "key": "",
+            "options_text": "",
+            "help_text": "",
+            "sort_order": str(order),
+            "active": "y",
+            **values,
+        }
         if values["label"] in required:
             data["required"] = "y"
         response = client.post("/admin/customfield/new/", data)
@@ -93,14 +110,17 @@ def run_of(run_id: int) -> ImportRun:
 def test_the_template_download_has_the_custom_columns_explained(fields):
     book = book_of(fields.get("/admin/import/template.xlsx"))
     assert [cell.value for cell in book.worksheets[0][1]] == HEADERS + LABELS
-    explained = {r[0]: r for r in book["Explanation"].iter_rows(min_row=2, values_only=True)
-                 if r[0]}
+    explained = {
+        r[0]: r for r in book["Explanation"].iter_rows(min_row=2, values_only=True) if r[0]
+    }
     assert "type Choice" in explained["Segment"][2]
     assert "Gold, Silver, Bronze" in explained["Segment"][2]
     assert "type Yes/no" in explained["Newsletter"][2]
     assert "type Number" in explained["Employees"][2]
-    validations = {str(v.sqref).split(":")[0]: v.formula1
-                   for v in book.worksheets[0].data_validations.dataValidation}
+    validations = {
+        str(v.sqref).split(":")[0]: v.formula1
+        for v in book.worksheets[0].data_validations.dataValidation
+    }
     assert validations["S2"] == '"yes,no"' and validations["T2"] == "Lists!$B$1:$B$3"
 
 
@@ -110,14 +130,20 @@ def test_web_exports_have_the_custom_columns(fields):
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS + LABELS
     by_code = {r[0]: list(r[14:]) for r in rows[1:]}
-    assert by_code["C1"] == ["Eva de Vries", "- back door\n- ring twice", 1234.5,
-                             "2027-03-31", "no", "Silver"]
+    assert by_code["C1"] == [
+        "Eva de Vries",
+        "- back door\n- ring twice",
+        1234.5,
+        "2027-03-31",
+        "no",
+        "Silver",
+    ]
     assert by_code["C3"] == [None] * 6
     response = fields.get("/admin/import/export.csv")
     records = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert records[0] == HEADERS + LABELS
     by_code = {r[0]: r[14:] for r in records[1:]}
-    assert by_code["C2"] == ["'=HYPERLINK(\"x\")", "0042", "-5", "2026-01-31", "yes", "Gold"]
+    assert by_code["C2"] == ['\'=HYPERLINK("x")', "0042", "-5", "2026-01-31", "yes", "Gold"]
 
 
 @pytest.mark.parametrize("file_format", ["xlsx", "csv"])
@@ -138,9 +164,13 @@ def test_the_preview_shows_custom_changes_and_confirm_writes_them(fields):
     customer = make_customer("Acme", code="C1")
     customer.custom_values = {"segment": "Gold", "employees": 12, "notes": "kept"}
     db_session().commit()
-    data = sheet_file([["C1", "Acme", "Silver", "12", "31-03-2027", "ja"],
-                       ["C2", "Beta", "bronze", "7", None, None]],
-                      ["Code", "Name", "segment", "EMPLOYEES", "Contract End", "newsletter"])
+    data = sheet_file(
+        [
+            ["C1", "Acme", "Silver", "12", "31-03-2027", "ja"],
+            ["C2", "Beta", "bronze", "7", None, None],
+        ],
+        ["Code", "Name", "segment", "EMPLOYEES", "Contract End", "newsletter"],
+    )
     run_id = run_id_of(upload(fields, data))
     page = text(fields.get(f"/admin/import/{run_id}/"))
     assert "1 new" in page and "1 updated" in page
@@ -148,15 +178,23 @@ def test_the_preview_shows_custom_changes_and_confirm_writes_them(fields):
     assert "Contract end: ∅ → 2027-03-31" in page
     assert "Newsletter: ∅ → yes" in page
     planned = {r.code: r for r in _rows(run_id)}
-    assert set(planned["C1"].changes) == {"custom:segment", "custom:contract_end",
-                                          "custom:newsletter"}  # Employees 12 = "12"
+    assert set(planned["C1"].changes) == {
+        "custom:segment",
+        "custom:contract_end",
+        "custom:newsletter",
+    }  # Employees 12 = "12"
     assert "Segment: Bronze" in page and "Employees: 7" in page  # the new customer
     assert stored() == {"C1": {"segment": "Gold", "employees": 12, "notes": "kept"}}
 
     assert fields.post(f"/admin/import/{run_id}/confirm").status_code == 303
     assert stored() == {
-        "C1": {"segment": "Silver", "employees": 12, "notes": "kept",
-               "contract_end": "2027-03-31", "newsletter": True},
+        "C1": {
+            "segment": "Silver",
+            "employees": 12,
+            "notes": "kept",
+            "contract_end": "2027-03-31",
+            "newsletter": True,
+        },
         "C2": {"segment": "Bronze", "employees": 7},
     }
     result = text(fields.get(f"/admin/import/{run_id}/"))
@@ -166,23 +204,33 @@ def test_the_preview_shows_custom_changes_and_confirm_writes_them(fields):
 
 
 def test_bad_custom_values_are_listed_with_row_column_and_reason(fields):
-    data = sheet_file([["Fine", "Gold", "2027-01-01", "3", "yes"],
-                       ["Bad date", "Gold", "2027-13-01", "3", "yes"],
-                       ["Bad choice", "Platinum", None, None, None],
-                       ["Bad number", None, None, "a dozen", None],
-                       ["Bad yes/no", None, None, None, "perhaps"]],
-                      ["Name", "Segment", "Contract end", "Employees", "Newsletter"])
+    data = sheet_file(
+        [
+            ["Fine", "Gold", "2027-01-01", "3", "yes"],
+            ["Bad date", "Gold", "2027-13-01", "3", "yes"],
+            ["Bad choice", "Platinum", None, None, None],
+            ["Bad number", None, None, "a dozen", None],
+            ["Bad yes/no", None, None, None, "perhaps"],
+        ],
+        ["Name", "Segment", "Contract end", "Employees", "Newsletter"],
+    )
     run_id = run_id_of(upload(fields, data))
     assert run_of(run_id).count("error") == 4
     page = text(fields.get(f"/admin/import/{run_id}/?filter=errors"))
     assert 'id="confirm-button"' not in page
-    for line in ("Contract end: Not a date: 2027-13-01. Use a date like 2026-01-31.",
-                 "Segment: Unknown choice: Platinum. Choose one of: Gold, Silver, Bronze.",
-                 "Employees: Not a number: a dozen.",
-                 "Newsletter: Not yes or no: perhaps. Use yes or no."):
+    for line in (
+        "Contract end: Not a date: 2027-13-01. Use a date like 2026-01-31.",
+        "Segment: Unknown choice: Platinum. Choose one of: Gold, Silver, Bronze.",
+        "Employees: Not a number: a dozen.",
+        "Newsletter: Not yes or no: perhaps. Use yes or no.",
+    ):
         assert line in page
-    rows = {r[0]: r for r in book_of(fields.get(f"/admin/import/{run_id}/errors.xlsx"))
-            .active.iter_rows(min_row=2, values_only=True)}
+    rows = {
+        r[0]: r
+        for r in book_of(fields.get(f"/admin/import/{run_id}/errors.xlsx")).active.iter_rows(
+            min_row=2, values_only=True
+        )
+    }
     assert rows["Bad choice"][-1].startswith("Segment: Unknown choice: Platinum")
     assert rows["Fine"][-1] is None
     # Each error row carries its spreadsheet row number.
@@ -198,12 +246,14 @@ def _rows(run_id: int, statuses: tuple[str, ...] | None = None):
 def test_a_required_field_defined_in_the_admin_blocks_new_customers_without_it(admin_client):
     define_fields(admin_client, required=("Segment",))
     make_customer("Acme", code="C1", city="Delft")
-    data = sheet_file([["C1", "Acme", "Leiden"], ["C2", "New B.V.", None]],
-                      ["Code", "Name", "City"])
+    data = sheet_file(
+        [["C1", "Acme", "Leiden"], ["C2", "New B.V.", None]], ["Code", "Name", "City"]
+    )
     run_id = run_id_of(upload(admin_client, data))
     assert run_of(run_id).totals == {"update": 1, "error": 1}
     assert "Segment: Segment is required." in text(
-        admin_client.get(f"/admin/import/{run_id}/?filter=errors"))
+        admin_client.get(f"/admin/import/{run_id}/?filter=errors")
+    )
 
 
 # -- the command line ---------------------------------------------------------------------------
@@ -221,8 +271,11 @@ def test_cli_export_has_the_custom_columns_and_imports_back_unchanged(app, field
         if name.endswith(".xlsx"):
             rows = list(openpyxl.load_workbook(path).worksheets[0].iter_rows(values_only=True))
             assert list(rows[0]) == HEADERS + LABELS
-            assert {r[0]: r[17] for r in rows[1:]} == {"C1": "2027-03-31", "C2": "2026-01-31",
-                                                      "C3": None}
+            assert {r[0]: r[17] for r in rows[1:]} == {
+                "C1": "2027-03-31",
+                "C2": "2026-01-31",
+                "C3": None,
+            }
         else:
             records = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
             assert records[0] == HEADERS + LABELS

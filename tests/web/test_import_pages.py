@@ -56,17 +56,23 @@ def test_customer_users_cannot_open_the_import(customer_client, anonymous):
 def test_staff_may_import_add_but_not_delete(staff_client):
     page = text(staff_client.get("/admin/import/"))
     assert 'id="mode-add"' in page and 'id="mode-delete"' not in page
-    assert upload(staff_client, xlsx_bytes([["A"]], header=["Code"]), mode="delete"
-                  ).status_code == 403
+    assert (
+        upload(staff_client, xlsx_bytes([["A"]], header=["Code"]), mode="delete").status_code == 403
+    )
     assert not db_session().scalar(select(func.count()).select_from(ImportRun))
 
 
 def test_upload_shows_a_preview_and_changes_nothing(admin_client):
     make_customer("Acme", code="C1", city="Delft")
-    response = upload(admin_client, xlsx_bytes([
-        row(code="C1", name="Acme", is_business="yes", city="Leiden", status="Active"),
-        row(code="C2", name="Beta", email="info@beta.example"),
-    ]))
+    response = upload(
+        admin_client,
+        xlsx_bytes(
+            [
+                row(code="C1", name="Acme", is_business="yes", city="Leiden", status="Active"),
+                row(code="C2", name="Beta", email="info@beta.example"),
+            ]
+        ),
+    )
     assert response.status_code == 303
     page = text(admin_client.get(response.headers["Location"]))
     assert "1 new" in page and "1 updated" in page
@@ -102,10 +108,15 @@ def test_confirm_needs_the_csrf_token(admin_client):
 
 
 def test_errors_block_the_import_and_list_row_numbers(admin_client):
-    response = upload(admin_client, xlsx_bytes([
-        row(code="OK", name="Fine"),
-        row(code="BAD", name="Bad", email="nope"),
-    ]))
+    response = upload(
+        admin_client,
+        xlsx_bytes(
+            [
+                row(code="OK", name="Fine"),
+                row(code="BAD", name="Bad", email="nope"),
+            ]
+        ),
+    )
     run_id = run_id_of(response)
     page = text(admin_client.get(response.headers["Location"]))
     assert 'id="import-has-errors"' in page and 'id="confirm-button"' not in page
@@ -115,8 +126,9 @@ def test_errors_block_the_import_and_list_row_numbers(admin_client):
 
 
 def test_download_errors_gives_the_uploaded_rows_with_a_problem_column(admin_client):
-    data = xlsx_bytes([row(code="0042", name="Fine"), row(code="BAD", name="Bad", email="x")],
-                      text_columns=[0])
+    data = xlsx_bytes(
+        [row(code="0042", name="Fine"), row(code="BAD", name="Bad", email="x")], text_columns=[0]
+    )
     run_id = run_id_of(upload(admin_client, data))
     response = admin_client.get(f"/admin/import/{run_id}/errors.xlsx")
     assert response.status_code == 200
@@ -155,7 +167,9 @@ def test_mode_all_lists_missing_customers_and_downloads_them(admin_client):
     page = text(admin_client.get(f"/admin/import/{run_id}/?filter=missing"))
     assert "1 not in the file" in page and "Gone" in page
     download = admin_client.get(f"/admin/import/{run_id}/missing.xlsx")
-    values = list(openpyxl.load_workbook(io.BytesIO(download.data)).active.iter_rows(values_only=True))
+    values = list(
+        openpyxl.load_workbook(io.BytesIO(download.data)).active.iter_rows(values_only=True)
+    )
     assert values[0][0] == "Code" and values[1][0] == "G" and values[1][7] == "Gouda"
     admin_client.post(f"/admin/import/{run_id}/confirm")
     assert set(customers()) == {"K", "G"}  # nothing is deleted in mode all
@@ -166,8 +180,9 @@ def test_delete_mode_needs_the_typed_number(admin_client):
     make_customer("Two", code="D2")
     busy = make_customer("Busy", code="B")
     make_issue(busy)
-    run_id = run_id_of(upload(admin_client, xlsx_bytes([["D1"], ["D2"], ["B"]], header=["Code"]),
-                              mode="delete"))
+    run_id = run_id_of(
+        upload(admin_client, xlsx_bytes([["D1"], ["D2"], ["B"]], header=["Code"]), mode="delete")
+    )
     page = text(admin_client.get(f"/admin/import/{run_id}/"))
     assert "2 to delete" in page and "1 left alone" in page and "issue" in page
     admin_client.post(f"/admin/import/{run_id}/confirm", {"confirm_count": "3"})
@@ -193,8 +208,9 @@ def test_template_download(admin_client):
 
 
 def test_export_needs_the_import_permission(app, staff_client):
-    app.config["IRIS_PERMISSIONS"] = {"staff": ["admin.access", "customers.view",
-                                                "customers.import_delete"]}
+    app.config["IRIS_PERMISSIONS"] = {
+        "staff": ["admin.access", "customers.view", "customers.import_delete"]
+    }
     assert staff_client.get("/admin/import/export.xlsx").status_code == 403
     assert staff_client.get("/admin/import/").status_code == 200
 
@@ -206,19 +222,35 @@ SHEET = [["Code", "Name"], ["C1", "Acme"]]
 def _bad_files():
     plain = bad.openpyxl_xlsx(SHEET)
     return {
-        "not a spreadsheet": (b"%PDF-1.4 this is not a workbook", "customers.xlsx",
-                              "not an Excel workbook"),
+        "not a spreadsheet": (
+            b"%PDF-1.4 this is not a workbook",
+            "customers.xlsx",
+            "not an Excel workbook",
+        ),
         "renamed csv": (b"Code,Name\nC1,Acme\n", "customers.xlsx", "not an Excel workbook"),
         "truncated": (plain[: len(plain) // 2], "customers.xlsx", "damaged or incomplete"),
         "empty": (b"", "customers.xlsx", "empty"),
-        "header only": (bad.openpyxl_xlsx([["Code", "Name"]]), "customers.xlsx",
-                        "no customer rows"),
+        "header only": (
+            bad.openpyxl_xlsx([["Code", "Name"]]),
+            "customers.xlsx",
+            "no customer rows",
+        ),
         "macro workbook": (plain, "customers.xlsm", ".xlsm"),
-        "xml entities": (bad.handmade_xlsx(bad.worksheet_xml(
-            "<row r=\"1\">" + bad.inline_string_cell("A1", "Code") + "</row>",
-            prolog=bad.BILLION_LAUGHS)), "customers.xlsx", "entity"),
-        "zip bomb": (bad.zeros_bomb("xl/worksheets/sheet1.xml", 400 * 1024 * 1024),
-                     "customers.xlsx", "unpacks to far more data"),
+        "xml entities": (
+            bad.handmade_xlsx(
+                bad.worksheet_xml(
+                    '<row r="1">' + bad.inline_string_cell("A1", "Code") + "</row>",
+                    prolog=bad.BILLION_LAUGHS,
+                )
+            ),
+            "customers.xlsx",
+            "entity",
+        ),
+        "zip bomb": (
+            bad.zeros_bomb("xl/worksheets/sheet1.xml", 400 * 1024 * 1024),
+            "customers.xlsx",
+            "unpacks to far more data",
+        ),
         "password": (bad.encrypted_xlsx(plain), "customers.xlsx", "password"),
     }
 
@@ -244,8 +276,9 @@ def test_a_declared_dimension_is_not_trusted(admin_client):
 
 def test_uploads_above_the_limit_are_refused_before_reading(app, admin_client):
     app.config["IRIS_IMPORT_MAX_BYTES"] = 1000
-    response = upload(admin_client, xlsx_bytes([row(code=f"C{i}", name="x" * 50)
-                                                 for i in range(200)]))
+    response = upload(
+        admin_client, xlsx_bytes([row(code=f"C{i}", name="x" * 50) for i in range(200)])
+    )
     assert response.status_code == 303
     page = text(admin_client.get("/admin/import/"))
     assert "larger than the maximum" in page
@@ -253,8 +286,9 @@ def test_uploads_above_the_limit_are_refused_before_reading(app, admin_client):
 
 
 def test_csv_upload_semicolons_and_bom(admin_client):
-    data = csv_bytes([row(code="0042", name="Café Zoë", telephone="'+31 6 12345678")],
-                     delimiter=";")
+    data = csv_bytes(
+        [row(code="0042", name="Café Zoë", telephone="'+31 6 12345678")], delimiter=";"
+    )
     run_id = run_id_of(upload(admin_client, data, "klanten.csv"))
     admin_client.post(f"/admin/import/{run_id}/confirm")
     customer = customers()["0042"]
@@ -265,8 +299,9 @@ def test_csv_upload_semicolons_and_bom(admin_client):
 def test_big_files_run_in_the_background_with_progress(app, admin_client):
     app.config["IRIS_IMPORT_BACKGROUND_ROWS"] = 5
     app.config["IRIS_IMPORT_BATCH_SIZE"] = 3
-    response = upload(admin_client, xlsx_bytes([row(code=f"C{i}", name=f"N {i}")
-                                                for i in range(12)]))
+    response = upload(
+        admin_client, xlsx_bytes([row(code=f"C{i}", name=f"N {i}") for i in range(12)])
+    )
     run_id = run_id_of(response)
     jobs.wait_for(run_id, 60)
     progress = admin_client.get(f"/admin/import/{run_id}/progress").get_json()
@@ -283,10 +318,20 @@ def test_big_files_run_in_the_background_with_progress(app, admin_client):
 
 def test_a_running_import_shows_a_progress_page(admin_client, admin_user):
     session = db_session()
-    run = ImportRun(mode="add", file_name="big.xlsx", status=RunStatus.PLANNING.value,
-                    phase="planning", progress_done=4000, progress_total=10000,
-                    user_id=admin_user.id, totals={}, file_errors=[], warnings=[], header=[],
-                    columns={})
+    run = ImportRun(
+        mode="add",
+        file_name="big.xlsx",
+        status=RunStatus.PLANNING.value,
+        phase="planning",
+        progress_done=4000,
+        progress_total=10000,
+        user_id=admin_user.id,
+        totals={},
+        file_errors=[],
+        warnings=[],
+        header=[],
+        columns={},
+    )
     session.add(run)
     session.commit()
     page = text(admin_client.get(f"/admin/import/{run.id}/"))
@@ -296,9 +341,17 @@ def test_a_running_import_shows_a_progress_page(admin_client, admin_user):
 
 def test_a_run_whose_worker_died_is_marked_failed(admin_client):
     session = db_session()
-    run = ImportRun(mode="add", file_name="big.xlsx", status=RunStatus.APPLYING.value,
-                    worker=f"{jobs.worker_id().rpartition(':')[0]}:999999999", totals={},
-                    file_errors=[], warnings=[], header=[], columns={})
+    run = ImportRun(
+        mode="add",
+        file_name="big.xlsx",
+        status=RunStatus.APPLYING.value,
+        worker=f"{jobs.worker_id().rpartition(':')[0]}:999999999",
+        totals={},
+        file_errors=[],
+        warnings=[],
+        header=[],
+        columns={},
+    )
     session.add(run)
     session.commit()
     page = text(admin_client.get(f"/admin/import/{run.id}/"))
@@ -311,6 +364,8 @@ def test_delete_runs_need_the_delete_permission(staff_client):
     make_customer("D", code="D")
     run, _ = stored_plan(xlsx_bytes([["D"]], header=["Code"]), mode="delete")
     assert staff_client.get(f"/admin/import/{run.id}/").status_code == 403
-    assert staff_client.post(f"/admin/import/{run.id}/confirm",
-                             {"confirm_count": "1"}).status_code == 403
+    assert (
+        staff_client.post(f"/admin/import/{run.id}/confirm", {"confirm_count": "1"}).status_code
+        == 403
+    )
     assert set(customers()) == {"D"}

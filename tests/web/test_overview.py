@@ -15,16 +15,38 @@ def names_on(page: str) -> list[str]:
 
 @pytest.fixture
 def three(app):
-    make_customer("Bravo Bakery", code="B-2", street="Kerkstraat 1", postal_code="3511 AB",
-                  city="Utrecht", email="info@bravo.example", telephone="+31 30 123 4567")
+    make_customer(
+        "Bravo Bakery",
+        code="B-2",
+        street="Kerkstraat 1",
+        postal_code="3511 AB",
+        city="Utrecht",
+        email="info@bravo.example",
+        telephone="+31 30 123 4567",
+    )
     make_customer("alpha Architects", code="a-1", city="Leiden", mobile="+31 6 12345678")
-    make_customer("Charlie Chaplin", is_business=False, first_name="Charlie", last_name="Chaplin",
-                  code=None, city="Zwolle")
+    make_customer(
+        "Charlie Chaplin",
+        is_business=False,
+        first_name="Charlie",
+        last_name="Chaplin",
+        code=None,
+        city="Zwolle",
+    )
 
 
 def test_columns_and_default_sort_by_name_ascending(admin_client, three):
     page = admin_client.get("/admin/customer/").get_data(as_text=True)
-    for header in ("Name", "Code", "Address", "Email", "Telephone", "Mobile phone", "Default payer", "Status"):
+    for header in (
+        "Name",
+        "Code",
+        "Address",
+        "Email",
+        "Telephone",
+        "Mobile phone",
+        "Default payer",
+        "Status",
+    ):
         assert f">{header}<" in page or f">{header}\n" in page or header in page
     assert names_on(page) == ["alpha Architects", "Bravo Bakery", "Charlie Chaplin"]
     assert "Kerkstraat 1, 3511 AB Utrecht" in page
@@ -68,8 +90,9 @@ def test_name_and_code_headers_sort_both_ways(admin_client, three):
     assert [n for n in names_on(ascending) if n in coded] == coded
     assert [n for n in names_on(descending) if n in coded] == coded[::-1]
     name = sort_index(page, "Name")
-    assert names_on(admin_client.get(f"/admin/customer/?sort={name}&desc=1").get_data(as_text=True)) == [
-        "Charlie Chaplin", "Bravo Bakery", "alpha Architects"]
+    assert names_on(
+        admin_client.get(f"/admin/customer/?sort={name}&desc=1").get_data(as_text=True)
+    ) == ["Charlie Chaplin", "Bravo Bakery", "alpha Architects"]
 
 
 def test_only_name_and_code_are_sortable(admin_client, three):
@@ -80,11 +103,15 @@ def test_only_name_and_code_are_sortable(admin_client, three):
 def test_filter_person_or_business_and_status(admin_client, three):
     page = admin_client.get("/admin/customer/").get_data(as_text=True)
     assert "Business customer" in page and "Status" in page
-    persons = admin_client.get("/admin/customer/?flt0_business_customer_equals=0").get_data(as_text=True)
+    persons = admin_client.get("/admin/customer/?flt0_business_customer_equals=0").get_data(
+        as_text=True
+    )
     assert names_on(persons) == ["Charlie Chaplin"]
     inactive = db_session().query(CustomerStatus).filter_by(name="Inactive").one()
     make_customer("Dormant Co", status=inactive)
-    filtered = admin_client.get(f"/admin/customer/?flt0_status_equals={inactive.id}").get_data(as_text=True)
+    filtered = admin_client.get(f"/admin/customer/?flt0_status_equals={inactive.id}").get_data(
+        as_text=True
+    )
     assert names_on(filtered) == ["Dormant Co"]
 
 
@@ -98,8 +125,8 @@ def test_rows_link_to_the_customer_page_and_its_issues(admin_client):
     customer = make_customer("Linked Co")
     make_issue(customer)
     page = admin_client.get("/admin/customer/").get_data(as_text=True)
-    assert f'/admin/customer/details/?id={customer.id}' in page
-    assert re.search(rf'/admin/issue/\?flt0_customer_id_equals={customer.id}', page)
+    assert f"/admin/customer/details/?id={customer.id}" in page
+    assert re.search(rf"/admin/issue/\?flt0_customer_id_equals={customer.id}", page)
 
 
 def test_paging(admin_client):

@@ -31,8 +31,12 @@ def many(app):
     for number in range(1, 301):
         name = "Zoë 50% Kok" if number == 77 else f"Customer {number:03d}"
         values = {
-            "id": number, "name": name, "is_business": True, "code": f"C{number:04d}",
-            "city": "Zwolle" if number % 7 == 0 else "Utrecht", "status_id": status_id,
+            "id": number,
+            "name": name,
+            "is_business": True,
+            "code": f"C{number:04d}",
+            "city": "Zwolle" if number % 7 == 0 else "Utrecht",
+            "status_id": status_id,
         }
         values["search_text"] = build_search_text(values)
         rows.append(values)

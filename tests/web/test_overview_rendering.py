@@ -47,32 +47,51 @@ def normalised(markup: str) -> str:
 def render_row_actions(view, actions, customer, return_url, links):
     delete_form = view.delete_form()
     return render_template_string(
-        ROW_ACTIONS, actions=actions, row=customer, get_pk_value=view.get_pk_value,
-        get_url=view.get_url, return_url=return_url, delete_form=delete_form,
-        _gettext=admin_gettext, **{CONTEXT_NAME: links(view, return_url, delete_form)},
+        ROW_ACTIONS,
+        actions=actions,
+        row=customer,
+        get_pk_value=view.get_pk_value,
+        get_url=view.get_url,
+        return_url=return_url,
+        delete_form=delete_form,
+        _gettext=admin_gettext,
+        **{CONTEXT_NAME: links(view, return_url, delete_form)},
     )
 
 
 def page_links(view, return_url, delete_form):
-    return PageLinks.for_page(view, return_url=return_url, delete_form=delete_form,
-                              issues_url=_issues_url_or_empty)
+    return PageLinks.for_page(
+        view, return_url=return_url, delete_form=delete_form, issues_url=_issues_url_or_empty
+    )
 
 
-@pytest.mark.parametrize("return_url", [
-    "/admin/customer/",
-    "/admin/customer/?page=4999&page_size=20",
-    "/admin/customer/?search=van der Berg & Zoën+co%&sort=1&desc=1",
-])
+@pytest.mark.parametrize(
+    "return_url",
+    [
+        "/admin/customer/",
+        "/admin/customer/?page=4999&page_size=20",
+        "/admin/customer/?search=van der Berg & Zoën+co%&sort=1&desc=1",
+    ],
+)
 @pytest.mark.parametrize("with_links", [True, False], ids=["page links", "macro fallback"])
-def test_row_actions_render_what_flask_admins_macros_render(app, admin_user, return_url,
-                                                             with_links):
+def test_row_actions_render_what_flask_admins_macros_render(
+    app, admin_user, return_url, with_links
+):
     customer = make_customer("Bakker & Zonen <B.V.>")
     view = iris_state().views["customer"]
     title = "View customer issues"
-    stock = [ViewRowAction(), EditRowAction(), DeleteRowAction(),
-             LinkRowAction("fa fa-ticket", lambda a, i, row: _issues_url_or_empty(row), title)]
-    fast = [FastViewRowAction(), FastEditRowAction(), FastDeleteRowAction(),
-            IssuesRowAction("fa fa-ticket", lambda a, i, row: _issues_url_or_empty(row), title)]
+    stock = [
+        ViewRowAction(),
+        EditRowAction(),
+        DeleteRowAction(),
+        LinkRowAction("fa fa-ticket", lambda a, i, row: _issues_url_or_empty(row), title),
+    ]
+    fast = [
+        FastViewRowAction(),
+        FastEditRowAction(),
+        FastDeleteRowAction(),
+        IssuesRowAction("fa fa-ticket", lambda a, i, row: _issues_url_or_empty(row), title),
+    ]
     with app.test_request_context(return_url):
         expected = render_row_actions(view, stock, customer, return_url, lambda *_: None)
         rendered = render_row_actions(
@@ -116,11 +135,16 @@ def test_the_delete_button_of_a_row_deletes_that_customer(admin_client):
     keep, gone = make_customer("Keep Me"), make_customer("Delete Me")
     gone_id = gone.id
     row = row_of(admin_client.get("/admin/customer/?page_size=50").get_data(as_text=True), gone)
-    form = re.search(r'<form class="icon" method="POST" action="([^"]+)">(.*?)</form>', row,
-                     flags=re.DOTALL)
+    form = re.search(
+        r'<form class="icon" method="POST" action="([^"]+)">(.*?)</form>', row, flags=re.DOTALL
+    )
     assert form, "no delete form in the row"
-    fields = {name: html.unescape(value) for name, value in re.findall(
-        r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(2))}
+    fields = {
+        name: html.unescape(value)
+        for name, value in re.findall(
+            r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(2)
+        )
+    }
     assert set(fields) == {"id", "url", "csrf_token"}
     response = admin_client.http.post(form.group(1), data=fields)
     assert response.status_code == 302

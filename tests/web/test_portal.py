@@ -60,7 +60,9 @@ def test_customer_user_without_a_link_is_told_so(app):
 def test_home_lists_title_status_priority_and_last_update(app):
     world = build_world()
     page = text(client_for(app, "all").get("/portal/"))
-    row = re.search(rf'<tr id="issue-{world.colleague_issue.id}">(.*?)</tr>', page, re.DOTALL).group(1)
+    row = re.search(
+        rf'<tr id="issue-{world.colleague_issue.id}">(.*?)</tr>', page, re.DOTALL
+    ).group(1)
     assert "Alpha invoice question" in row
     assert "Open" in row and "Normal" in row
     assert re.search(r"\d{1,2}/\d{1,2}/\d{2}", row), "last update date missing"
@@ -142,7 +144,9 @@ def test_customer_user_adds_a_reply(app):
     reply = db_session().scalar(select(IssueReply).order_by(IssueReply.id.desc()))
     assert reply.body == "Thanks!" and reply.is_internal is False
     assert reply.author_id == world.users["own"].id
-    assert response.headers["Location"].endswith(f"/portal/issues/{world.own_issue.id}#reply-{reply.id}")
+    assert response.headers["Location"].endswith(
+        f"/portal/issues/{world.own_issue.id}#reply-{reply.id}"
+    )
     db_session().refresh(world.own_issue)
     assert world.own_issue.updated_at > before
     assert "Thanks!" in text(client.get(f"/portal/issues/{world.own_issue.id}"))
@@ -176,8 +180,12 @@ def test_customer_user_reports_an_issue(app):
     assert 'name="reporter_id"' not in form  # only managers report for colleagues
     response = client.post(
         "/portal/issues/new",
-        {"customer_id": world.alpha.id, "title": " VPN is down ", "description": "Since 9:00",
-         "priority": "high"},
+        {
+            "customer_id": world.alpha.id,
+            "title": " VPN is down ",
+            "description": "Since 9:00",
+            "priority": "high",
+        },
     )
     assert response.status_code == 302
     issue = db_session().scalar(select(Issue).where(Issue.title == "VPN is down"))
@@ -191,8 +199,9 @@ def test_new_issue_needs_a_title(app):
     world = build_world()
     client = client_for(app, "own")
     before = count(Issue)
-    response = client.post("/portal/issues/new", {"customer_id": world.alpha.id, "title": "",
-                                                  "priority": "normal"})
+    response = client.post(
+        "/portal/issues/new", {"customer_id": world.alpha.id, "title": "", "priority": "normal"}
+    )
     assert response.status_code == 400
     assert "This field is required." in text(response)
     assert count(Issue) == before
@@ -210,8 +219,10 @@ def test_new_issue_is_blocked_with_a_message_when_the_status_does_not_allow_it(a
     assert "New issues cannot be reported for Alpha B.V.: its status is Inactive." in text(page)
     assert 'id="new-issue-form"' not in text(page)
     before = count(Issue)
-    refused = client.post("/portal/issues/new", {"customer_id": world.alpha.id,
-                                                 "title": "Let me in", "priority": "normal"})
+    refused = client.post(
+        "/portal/issues/new",
+        {"customer_id": world.alpha.id, "title": "Let me in", "priority": "normal"},
+    )
     assert refused.status_code == 409
     assert "its status is Inactive" in text(refused)
     assert count(Issue) == before
@@ -226,8 +237,12 @@ def test_manager_reports_an_issue_for_a_colleague(app):
     assert 'name="reporter_id"' in form and "Olga Own" in form and "Bo Bravo" not in form
     response = client.post(
         "/portal/issues/new",
-        {"customer_id": world.alpha.id, "title": "Olga's laptop", "priority": "normal",
-         "reporter_id": world.users["own"].id},
+        {
+            "customer_id": world.alpha.id,
+            "title": "Olga's laptop",
+            "priority": "normal",
+            "reporter_id": world.users["own"].id,
+        },
     )
     assert response.status_code == 302
     issue = db_session().scalar(select(Issue).where(Issue.title == "Olga's laptop"))
@@ -272,9 +287,10 @@ def test_account_linked_to_two_customers_switches_between_them(app):
     assert "Alpha invoice question" not in bravo_home
     # Level own at Bravo: Bravo's issue by someone else stays hidden.
     assert "Bravo secret project" not in bravo_home
-    created = client.post("/portal/issues/new", {"customer_id": world.bravo.id,
-                                                  "title": "Consultant's Bravo issue",
-                                                  "priority": "low"})
+    created = client.post(
+        "/portal/issues/new",
+        {"customer_id": world.bravo.id, "title": "Consultant's Bravo issue", "priority": "low"},
+    )
     assert created.status_code == 302
     issue = db_session().scalar(select(Issue).where(Issue.title == "Consultant's Bravo issue"))
     assert issue.customer_id == world.bravo.id
@@ -310,9 +326,14 @@ def test_profile_changes_the_name(app):
 def test_password_change_requires_the_current_password(app):
     world = build_world()
     client = client_for(app, "own")
-    refused = client.post("/portal/profile/password", {
-        "current_password": "not my password", "new_password": "a new secret 123",
-        "confirm_password": "a new secret 123"})
+    refused = client.post(
+        "/portal/profile/password",
+        {
+            "current_password": "not my password",
+            "new_password": "a new secret 123",
+            "confirm_password": "a new secret 123",
+        },
+    )
     assert refused.status_code == 400
     assert "The current password is not correct." in text(refused)
     db_session().refresh(world.users["own"])
@@ -322,12 +343,19 @@ def test_password_change_requires_the_current_password(app):
 def test_password_change_checks_length_and_repetition(app):
     world = build_world()
     client = client_for(app, "own")
-    short = client.post("/portal/profile/password", {
-        "current_password": PASSWORD, "new_password": "short", "confirm_password": "short"})
+    short = client.post(
+        "/portal/profile/password",
+        {"current_password": PASSWORD, "new_password": "short", "confirm_password": "short"},
+    )
     assert short.status_code == 400 and "Use at least 8" in text(short)
-    differ = client.post("/portal/profile/password", {
-        "current_password": PASSWORD, "new_password": "a new secret 123",
-        "confirm_password": "a new secret 124"})
+    differ = client.post(
+        "/portal/profile/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "a new secret 123",
+            "confirm_password": "a new secret 124",
+        },
+    )
     assert differ.status_code == 400 and "The passwords differ." in text(differ)
     db_session().refresh(world.users["own"])
     assert world.users["own"].check_password(PASSWORD)
@@ -336,9 +364,14 @@ def test_password_change_checks_length_and_repetition(app):
 def test_password_change_works_and_is_stored_hashed(app):
     world = build_world()
     client = client_for(app, "own")
-    response = client.post("/portal/profile/password", {
-        "current_password": PASSWORD, "new_password": "a new secret 123",
-        "confirm_password": "a new secret 123"})
+    response = client.post(
+        "/portal/profile/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "a new secret 123",
+            "confirm_password": "a new secret 123",
+        },
+    )
     assert response.status_code == 302
     assert "Your password was changed." in text(client.get("/portal/profile"))
     user = db_session().get(User, world.users["own"].id)
@@ -367,12 +400,15 @@ def test_staff_public_reply_reaches_the_portal_and_internal_note_does_not(app):
     world = build_world()
     staff = client_for(app, "staff")
     issue_id = world.own_issue.id
-    public = staff.post(f"/admin/issue/{issue_id}/reply",
-                        {"body": "A technician comes at 10:00.", "visibility": "public"})
+    public = staff.post(
+        f"/admin/issue/{issue_id}/reply",
+        {"body": "A technician comes at 10:00.", "visibility": "public"},
+    )
     assert public.status_code == 302
-    note = staff.post(f"/admin/issue/{issue_id}/reply",
-                      {"body": "Check their contract first.", "visibility": "internal",
-                       "status": "waiting"})
+    note = staff.post(
+        f"/admin/issue/{issue_id}/reply",
+        {"body": "Check their contract first.", "visibility": "internal", "status": "waiting"},
+    )
     assert note.status_code == 302
     details = text(staff.get(f"/admin/issue/details/?id={issue_id}"))
     assert "A technician comes at 10:00." in details and "Check their contract first." in details
@@ -382,15 +418,18 @@ def test_staff_public_reply_reaches_the_portal_and_internal_note_does_not(app):
     assert "A technician comes at 10:00." in portal
     assert "Check their contract first." not in portal
     assert "Status changed from Open to Waiting for customer" in portal
-    change = db_session().scalar(select(IssueStatusChange).where(IssueStatusChange.issue_id == issue_id))
+    change = db_session().scalar(
+        select(IssueStatusChange).where(IssueStatusChange.issue_id == issue_id)
+    )
     assert change.changed_by_id == world.users["staff"].id
 
 
 def test_staff_reply_needs_text(app):
     world = build_world()
     before = count(IssueReply)
-    response = client_for(app, "staff").post(f"/admin/issue/{world.own_issue.id}/reply",
-                                             {"body": "", "visibility": "public"})
+    response = client_for(app, "staff").post(
+        f"/admin/issue/{world.own_issue.id}/reply", {"body": "", "visibility": "public"}
+    )
     assert response.status_code == 302
     assert count(IssueReply) == before
 
@@ -399,15 +438,23 @@ def test_status_change_in_the_admin_form_is_recorded_in_the_history(app):
     world = build_world()
     admin = client_for(app, "admin")
     issue = world.colleague_issue
-    response = admin.post(f"/admin/issue/edit/?id={issue.id}", {
-        "title": issue.title, "description": issue.description or "",
-        "customer": issue.customer_id, "status": "closed", "priority": "normal",
-        "reporter": issue.reporter_id,
-    })
+    response = admin.post(
+        f"/admin/issue/edit/?id={issue.id}",
+        {
+            "title": issue.title,
+            "description": issue.description or "",
+            "customer": issue.customer_id,
+            "status": "closed",
+            "priority": "normal",
+            "reporter": issue.reporter_id,
+        },
+    )
     assert response.status_code == 302, text(response)
-    changes = db_session().scalars(
-        select(IssueStatusChange).where(IssueStatusChange.issue_id == issue.id)
-    ).all()
+    changes = (
+        db_session()
+        .scalars(select(IssueStatusChange).where(IssueStatusChange.issue_id == issue.id))
+        .all()
+    )
     assert [(c.old_status, c.new_status, c.changed_by_id) for c in changes] == [
         ("open", "closed", world.users["admin"].id)
     ]

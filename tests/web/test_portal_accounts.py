@@ -23,8 +23,20 @@ def links_of(email: str) -> list[tuple[str, str]]:
 
 def test_creates_a_customer_user_linked_to_a_customer(app):
     make_customer("Alpha B.V.", code="ALPHA")
-    result = run(app, "Olga@Alpha.example", "--role", "customer", "--customer", " alpha ",
-                 "--access", "own", "--password", "a long password", "--name", "Olga")
+    result = run(
+        app,
+        "Olga@Alpha.example",
+        "--role",
+        "customer",
+        "--customer",
+        " alpha ",
+        "--access",
+        "own",
+        "--password",
+        "a long password",
+        "--name",
+        "Olga",
+    )
     assert result.exit_code == 0, result.output
     assert "Created customer account olga@alpha.example." in result.output
     assert "Linked olga@alpha.example to customer ALPHA with access own." in result.output
@@ -37,10 +49,19 @@ def test_creates_a_customer_user_linked_to_a_customer(app):
 def test_links_an_existing_account_to_a_second_customer(app):
     make_customer("Alpha B.V.", code="ALPHA")
     make_customer("Bravo B.V.", code="BRAVO")
-    run(app, "cas@both.example", "--role", "customer", "--customer", "ALPHA",
-        "--password", "a long password")
-    result = run(app, "cas@both.example", "--role", "customer", "--customer", "BRAVO",
-                 "--access", "manager")
+    run(
+        app,
+        "cas@both.example",
+        "--role",
+        "customer",
+        "--customer",
+        "ALPHA",
+        "--password",
+        "a long password",
+    )
+    result = run(
+        app, "cas@both.example", "--role", "customer", "--customer", "BRAVO", "--access", "manager"
+    )
     assert result.exit_code == 0, result.output
     assert "Created" not in result.output
     assert links_of("cas@both.example") == [("ALPHA", "all"), ("BRAVO", "manager")]
@@ -48,21 +69,50 @@ def test_links_an_existing_account_to_a_second_customer(app):
 
 def test_running_again_changes_the_access_of_the_link(app):
     make_customer("Alpha B.V.", code="ALPHA")
-    run(app, "x@alpha.example", "--role", "customer", "--customer", "ALPHA", "--password",
-        "a long password")
-    result = run(app, "x@alpha.example", "--role", "customer", "--customer", "ALPHA",
-                 "--access", "own", "--password", "ignored password")
+    run(
+        app,
+        "x@alpha.example",
+        "--role",
+        "customer",
+        "--customer",
+        "ALPHA",
+        "--password",
+        "a long password",
+    )
+    result = run(
+        app,
+        "x@alpha.example",
+        "--role",
+        "customer",
+        "--customer",
+        "ALPHA",
+        "--access",
+        "own",
+        "--password",
+        "ignored password",
+    )
     assert result.exit_code == 0
     assert "Updated the link of x@alpha.example to customer ALPHA with access own." in result.output
     assert "left unchanged" in result.output
     assert links_of("x@alpha.example") == [("ALPHA", "own")]
-    assert db_session().scalar(select(User).where(User.email == "x@alpha.example")).check_password(
-        "a long password")
+    assert (
+        db_session()
+        .scalar(select(User).where(User.email == "x@alpha.example"))
+        .check_password("a long password")
+    )
 
 
 def test_unknown_customer_code_changes_nothing(app):
-    result = run(app, "new@nowhere.example", "--role", "customer", "--customer", "NOPE",
-                 "--password", "a long password")
+    result = run(
+        app,
+        "new@nowhere.example",
+        "--role",
+        "customer",
+        "--customer",
+        "NOPE",
+        "--password",
+        "a long password",
+    )
     assert result.exit_code != 0
     assert "No customer has the code NOPE." in result.output
     assert db_session().scalar(select(User).where(User.email == "new@nowhere.example")) is None
@@ -79,18 +129,44 @@ def test_staff_account_is_not_linked_to_customers(app):
 
 def test_customer_option_needs_the_customer_role(app):
     make_customer("Alpha B.V.", code="ALPHA")
-    result = run(app, "s@desk.example", "--role", "staff", "--customer", "ALPHA",
-                 "--password", "a long password")
+    result = run(
+        app,
+        "s@desk.example",
+        "--role",
+        "staff",
+        "--customer",
+        "ALPHA",
+        "--password",
+        "a long password",
+    )
     assert result.exit_code != 0 and "--customer needs --role customer" in result.output
-    result = run(app, "s@desk.example", "--role", "customer", "--access", "own",
-                 "--password", "a long password")
+    result = run(
+        app,
+        "s@desk.example",
+        "--role",
+        "customer",
+        "--access",
+        "own",
+        "--password",
+        "a long password",
+    )
     assert result.exit_code != 0 and "--access needs --customer" in result.output
 
 
 def test_bad_access_level_is_refused(app):
     make_customer("Alpha B.V.", code="ALPHA")
-    result = run(app, "q@alpha.example", "--role", "customer", "--customer", "ALPHA",
-                 "--access", "boss", "--password", "a long password")
+    result = run(
+        app,
+        "q@alpha.example",
+        "--role",
+        "customer",
+        "--customer",
+        "ALPHA",
+        "--access",
+        "boss",
+        "--password",
+        "a long password",
+    )
     assert result.exit_code != 0
     assert "'boss' is not one of 'own', 'all', 'manager'" in result.output
 

@@ -76,8 +76,13 @@ def test_unknown_ids_answer_exactly_like_forbidden_ones(app):
 def test_lists_and_search_never_show_other_customers(app, actor):
     world = build_world()
     client = client_for(app, actor)
-    for url in ("/portal/", "/portal/?q=Bravo", "/portal/?q=secret", "/portal/?status=open",
-                f"/portal/?q=%23{world.bravo_issue.id}"):
+    for url in (
+        "/portal/",
+        "/portal/?q=Bravo",
+        "/portal/?q=secret",
+        "/portal/?status=open",
+        f"/portal/?q=%23{world.bravo_issue.id}",
+    ):
         page = client.get(url).get_data(as_text=True)
         assert "Bravo secret project" not in page, url
         assert f'id="issue-{world.bravo_issue.id}"' not in page, url
@@ -112,9 +117,15 @@ def test_tampered_reporter_is_refused(app):
     world = build_world()
     manager = client_for(app, "manager")
     before = count(Issue)
-    response = manager.post("/portal/issues/new", {
-        "customer_id": world.alpha.id, "title": "For Bravo's user", "priority": "normal",
-        "reporter_id": world.users["bravo"].id})
+    response = manager.post(
+        "/portal/issues/new",
+        {
+            "customer_id": world.alpha.id,
+            "title": "For Bravo's user",
+            "priority": "normal",
+            "reporter_id": world.users["bravo"].id,
+        },
+    )
     assert response.status_code == 400
     assert "Not a valid choice" in response.get_data(as_text=True)
     assert count(Issue) == before
@@ -123,9 +134,15 @@ def test_tampered_reporter_is_refused(app):
 def test_reporter_field_is_ignored_below_manager_level(app):
     world = build_world()
     own = client_for(app, "own")
-    response = own.post("/portal/issues/new", {
-        "customer_id": world.alpha.id, "title": "Mine, really", "priority": "normal",
-        "reporter_id": world.users["all"].id})
+    response = own.post(
+        "/portal/issues/new",
+        {
+            "customer_id": world.alpha.id,
+            "title": "Mine, really",
+            "priority": "normal",
+            "reporter_id": world.users["all"].id,
+        },
+    )
     assert response.status_code == 302
     issue = db_session().scalar(select(Issue).where(Issue.title == "Mine, really"))
     assert issue.reporter_id == world.users["own"].id
@@ -133,8 +150,10 @@ def test_reporter_field_is_ignored_below_manager_level(app):
 
 def test_tampered_priority_is_refused(app):
     world = build_world()
-    response = client_for(app, "own").post("/portal/issues/new", {
-        "customer_id": world.alpha.id, "title": "Top", "priority": "apocalyptic"})
+    response = client_for(app, "own").post(
+        "/portal/issues/new",
+        {"customer_id": world.alpha.id, "title": "Top", "priority": "apocalyptic"},
+    )
     assert response.status_code == 400
 
 
@@ -151,23 +170,29 @@ def test_consultant_levels_apply_per_customer(app):
     client = client_for(app, "consultant")  # Alpha: all, Bravo: own
     assert client.get(f"/portal/issues/{world.colleague_issue.id}").status_code == 200
     assert client.get(f"/portal/issues/{world.bravo_issue.id}").status_code == 404
-    assert client.post(f"/portal/issues/{world.bravo_issue.id}/reply",
-                       {"body": "hi"}).status_code == 404
+    assert (
+        client.post(f"/portal/issues/{world.bravo_issue.id}/reply", {"body": "hi"}).status_code
+        == 404
+    )
 
 
 def test_removing_a_link_ends_access_at_the_next_request(app):
     world = build_world()
     client = client_for(app, "consultant")
     assert client.post("/portal/switch", {"customer_id": world.bravo.id}).status_code == 302
-    mine = Issue(title="Consultant at Bravo", customer=world.bravo,
-                 reporter=world.users["consultant"])
+    mine = Issue(
+        title="Consultant at Bravo", customer=world.bravo, reporter=world.users["consultant"]
+    )
     db_session().add(mine)
     db_session().commit()
     assert client.get(f"/portal/issues/{mine.id}").status_code == 200
 
-    bravo_link = db_session().scalar(select(CustomerUser).where(
-        CustomerUser.user_id == world.users["consultant"].id,
-        CustomerUser.customer_id == world.bravo.id))
+    bravo_link = db_session().scalar(
+        select(CustomerUser).where(
+            CustomerUser.user_id == world.users["consultant"].id,
+            CustomerUser.customer_id == world.bravo.id,
+        )
+    )
     db_session().delete(bravo_link)
     db_session().commit()
 
@@ -181,8 +206,9 @@ def test_lowering_the_level_ends_access_at_the_next_request(app):
     world = build_world()
     client = client_for(app, "all")
     assert client.get(f"/portal/issues/{world.own_issue.id}").status_code == 200
-    link = db_session().scalar(select(CustomerUser).where(
-        CustomerUser.user_id == world.users["all"].id))
+    link = db_session().scalar(
+        select(CustomerUser).where(CustomerUser.user_id == world.users["all"].id)
+    )
     link.access = AccessLevel.OWN.value
     db_session().commit()
     assert client.get(f"/portal/issues/{world.own_issue.id}").status_code == 404

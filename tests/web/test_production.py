@@ -32,18 +32,30 @@ SECRET = "a-long-random-production-key"
 
 def production_environment(database_url: str, **variables: str) -> dict[str, str]:
     environment = {
-        key: value for key, value in os.environ.items()
+        key: value
+        for key, value in os.environ.items()
         if not key.startswith(("IRIS_", "FORWARDED_ALLOW_IPS"))
     }
-    environment.update({"IRIS_CONFIG": "production", "IRIS_SECRET_KEY": SECRET,
-                        "IRIS_DATABASE_URL": database_url, **variables})
+    environment.update(
+        {
+            "IRIS_CONFIG": "production",
+            "IRIS_SECRET_KEY": SECRET,
+            "IRIS_DATABASE_URL": database_url,
+            **variables,
+        }
+    )
     return environment
 
 
 def run_python(code: str, environment: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True,
-        text=True, timeout=120, check=False,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -60,8 +72,14 @@ def restore_logging():
 
 
 def production_app(database_url: str, **overrides: object) -> Flask:
-    return create_app({"IRIS_CONFIG": "production", "SECRET_KEY": SECRET,
-                       "SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+    return create_app(
+        {
+            "IRIS_CONFIG": "production",
+            "SECRET_KEY": SECRET,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            **overrides,
+        }
+    )
 
 
 # -- refusing to start ------------------------------------------------------------------------
@@ -77,8 +95,9 @@ def test_refuses_to_start_without_secret_key_and_database_url_naming_both(tmp_pa
 
 
 def test_refuses_to_start_with_an_empty_secret_key(tmp_path):
-    environment = production_environment(f"sqlite:///{tmp_path / 'prod.sqlite'}",
-                                         IRIS_SECRET_KEY="  ")
+    environment = production_environment(
+        f"sqlite:///{tmp_path / 'prod.sqlite'}", IRIS_SECRET_KEY="  "
+    )
     result = run_python("import wsgi", environment)
     assert result.returncode != 0
     assert "IRIS_SECRET_KEY" in result.stderr and "IRIS_DATABASE_URL" not in result.stderr
@@ -87,7 +106,9 @@ def test_refuses_to_start_with_an_empty_secret_key(tmp_path):
 def test_refuses_to_start_with_unusable_values_and_names_each(tmp_path):
     environment = production_environment(
         f"sqlite:///{tmp_path / 'prod.sqlite'}",
-        IRIS_SMTP_PORT="five-eight-seven", IRIS_SMTP_TLS="tls", IRIS_PROXY_FIX="-1",
+        IRIS_SMTP_PORT="five-eight-seven",
+        IRIS_SMTP_TLS="tls",
+        IRIS_PROXY_FIX="-1",
         IRIS_LOG_LEVEL="chatty",
     )
     result = run_python("import wsgi", environment)
@@ -97,13 +118,20 @@ def test_refuses_to_start_with_unusable_values_and_names_each(tmp_path):
 
 
 def test_reading_the_environment_names_bad_values_and_skips_empty_ones():
-    values, problems = read_environment({
-        "IRIS_SMTP_PORT": "abc", "IRIS_SMTP_HOST": "", "IRIS_SMTP_TIMEOUT": "0",
-        "IRIS_SMTP_TLS": "SSL", "IRIS_LOG_LEVEL": "warning",
-    })
+    values, problems = read_environment(
+        {
+            "IRIS_SMTP_PORT": "abc",
+            "IRIS_SMTP_HOST": "",
+            "IRIS_SMTP_TIMEOUT": "0",
+            "IRIS_SMTP_TLS": "SSL",
+            "IRIS_LOG_LEVEL": "warning",
+        }
+    )
     assert values == {"IRIS_SMTP_TLS": "ssl", "IRIS_LOG_LEVEL": "WARNING"}
-    assert problems == ["IRIS_SMTP_PORT must be a whole number, not 'abc'",
-                        "IRIS_SMTP_TIMEOUT must be more than 0 seconds, not 0"]
+    assert problems == [
+        "IRIS_SMTP_PORT must be a whole number, not 'abc'",
+        "IRIS_SMTP_TIMEOUT must be more than 0 seconds, not 0",
+    ]
 
 
 # -- settings from the environment ----------------------------------------------------------
@@ -112,13 +140,21 @@ def test_reading_the_environment_names_bad_values_and_skips_empty_ones():
 def test_smtp_sms_and_server_settings_come_from_the_environment(tmp_path):
     environment = production_environment(
         f"sqlite:///{tmp_path / 'prod.sqlite'}",
-        IRIS_SMTP_HOST="smtp.example.net", IRIS_SMTP_PORT="465", IRIS_SMTP_TLS="ssl",
-        IRIS_SMTP_USER="desk", IRIS_SMTP_PASSWORD="s3cret pass", IRIS_SMTP_SENDER=
-        "Service desk <desk@example.net>", IRIS_SMTP_TIMEOUT="12.5",
+        IRIS_SMTP_HOST="smtp.example.net",
+        IRIS_SMTP_PORT="465",
+        IRIS_SMTP_TLS="ssl",
+        IRIS_SMTP_USER="desk",
+        IRIS_SMTP_PASSWORD="s3cret pass",
+        IRIS_SMTP_SENDER="Service desk <desk@example.net>",
+        IRIS_SMTP_TIMEOUT="12.5",
         IRIS_SMTP_CA_FILE="/etc/iris/smtp-ca.pem",
-        IRIS_SMS_GATEWAY="http", IRIS_SMS_HTTP_URL="https://sms.example.net/v1/messages",
-        IRIS_SMS_HTTP_TOKEN="token-123", IRIS_SMS_SENDER="Desk", IRIS_PROXY_FIX="2",
-        IRIS_LOG_LEVEL="warning", IRIS_LOCALE="nl",
+        IRIS_SMS_GATEWAY="http",
+        IRIS_SMS_HTTP_URL="https://sms.example.net/v1/messages",
+        IRIS_SMS_HTTP_TOKEN="token-123",
+        IRIS_SMS_SENDER="Desk",
+        IRIS_PROXY_FIX="2",
+        IRIS_LOG_LEVEL="warning",
+        IRIS_LOCALE="nl",
     )
     code = (
         "import json, wsgi\n"
@@ -134,8 +170,13 @@ def test_smtp_sms_and_server_settings_come_from_the_environment(tmp_path):
     assert result.returncode == 0, result.stderr
     settings = json.loads(result.stdout.strip().splitlines()[-1])
     assert settings["smtp"] == {
-        "host": "smtp.example.net", "port": 465, "tls": "ssl", "user": "desk",
-        "password": "s3cret pass", "sender": "Service desk <desk@example.net>", "timeout": 12.5,
+        "host": "smtp.example.net",
+        "port": 465,
+        "tls": "ssl",
+        "user": "desk",
+        "password": "s3cret pass",
+        "sender": "Service desk <desk@example.net>",
+        "timeout": 12.5,
         "ca_file": "/etc/iris/smtp-ca.pem",
     }
     assert settings["SECRET_KEY"] == SECRET
@@ -164,25 +205,39 @@ def test_unset_variables_keep_the_documented_defaults(tmp_path):
     result = run_python(code, environment)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [
-        None, 587, "starttls", [], None, 0, "INFO", True
+        None,
+        587,
+        "starttls",
+        [],
+        None,
+        0,
+        "INFO",
+        True,
     ]
 
 
 # -- proxy headers ------------------------------------------------------------------------------
 
-FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7",
-             "X-Forwarded-Host": "desk.example.com"}
+FORWARDED = {
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-For": "203.0.113.7",
+    "X-Forwarded-Host": "desk.example.com",
+}
 
 
 def what_the_app_sees(app: Flask, headers: dict[str, str]) -> dict[str, str]:
     """The scheme, client address and host a view gets, and a URL it builds."""
 
     @app.get("/test-request-probe")
-    def probe():  # noqa: ANN202
+    def probe():
         from flask import url_for
 
-        return jsonify(scheme=request.scheme, remote_addr=request.remote_addr,
-                       host=request.host, login=url_for("iris_auth.login", _external=True))
+        return jsonify(
+            scheme=request.scheme,
+            remote_addr=request.remote_addr,
+            host=request.host,
+            login=url_for("iris_auth.login", _external=True),
+        )
 
     response = app.test_client().get(
         "/test-request-probe", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.2"}
@@ -192,20 +247,30 @@ def what_the_app_sees(app: Flask, headers: dict[str, str]) -> dict[str, str]:
 
 def test_forwarded_headers_are_ignored_by_default(database_url, restore_logging):
     seen = what_the_app_sees(production_app(database_url), FORWARDED)
-    assert seen == {"scheme": "http", "remote_addr": "10.0.0.2", "host": "localhost",
-                    "login": "http://localhost/login"}
+    assert seen == {
+        "scheme": "http",
+        "remote_addr": "10.0.0.2",
+        "host": "localhost",
+        "login": "http://localhost/login",
+    }
 
 
 def test_forwarded_headers_are_honoured_when_proxies_are_configured(database_url, restore_logging):
     seen = what_the_app_sees(production_app(database_url, IRIS_PROXY_FIX=1), FORWARDED)
-    assert seen == {"scheme": "https", "remote_addr": "203.0.113.7", "host": "desk.example.com",
-                    "login": "https://desk.example.com/login"}
+    assert seen == {
+        "scheme": "https",
+        "remote_addr": "203.0.113.7",
+        "host": "desk.example.com",
+        "login": "https://desk.example.com/login",
+    }
 
 
 def test_only_as_many_forwarded_addresses_as_proxies_are_believed(database_url, restore_logging):
     # The client wrote the first address itself; the one proxy appended the real one.
-    seen = what_the_app_sees(production_app(database_url, IRIS_PROXY_FIX=1),
-                             {"X-Forwarded-For": "198.51.100.66, 203.0.113.7"})
+    seen = what_the_app_sees(
+        production_app(database_url, IRIS_PROXY_FIX=1),
+        {"X-Forwarded-For": "198.51.100.66, 203.0.113.7"},
+    )
     assert seen["remote_addr"] == "203.0.113.7"
 
 
@@ -223,14 +288,17 @@ def test_logs_go_to_stdout_at_the_configured_level(tmp_path):
     assert info.returncode == 0, info.stderr
     lines = info.stdout.splitlines()
     stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}"
-    for expected in (rf"{stamp} INFO \[\d+\] iris_admin: app info line",
-                     rf"{stamp} WARNING \[\d+\] iris_admin: app warning line",
-                     rf"{stamp} ERROR \[\d+\] iris_admin.messaging: module error line"):
+    for expected in (
+        rf"{stamp} INFO \[\d+\] iris_admin: app info line",
+        rf"{stamp} WARNING \[\d+\] iris_admin: app warning line",
+        rf"{stamp} ERROR \[\d+\] iris_admin.messaging: module error line",
+    ):
         assert sum(bool(re.fullmatch(expected, line)) for line in lines) == 1, (expected, lines)
     assert "app info line" not in info.stderr and "app warning line" not in info.stderr
 
-    quiet = run_python(code, production_environment(f"sqlite:///{tmp_path / 'b.sqlite'}",
-                                                    IRIS_LOG_LEVEL="WARNING"))
+    quiet = run_python(
+        code, production_environment(f"sqlite:///{tmp_path / 'b.sqlite'}", IRIS_LOG_LEVEL="WARNING")
+    )
     assert quiet.returncode == 0, quiet.stderr
     assert "app info line" not in quiet.stdout and "app warning line" in quiet.stdout
 
@@ -254,13 +322,17 @@ def test_development_keeps_flasks_default_logging(database_url, restore_logging)
 
 def test_gunicorn_with_the_config_file_serves_and_logs_requests_to_stdout(database_url, tmp_path):
     port = free_port()
-    environment = production_environment(database_url, IRIS_BIND=f"127.0.0.1:{port}",
-                                         IRIS_WORKERS="1")
+    environment = production_environment(
+        database_url, IRIS_BIND=f"127.0.0.1:{port}", IRIS_WORKERS="1"
+    )
     out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
     with open(out, "wb") as stdout, open(err, "wb") as stderr:
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT, env=environment, stdout=stdout, stderr=stderr,
+            cwd=ROOT,
+            env=environment,
+            stdout=stdout,
+            stderr=stderr,
         )
     try:
         answer = None

@@ -35,8 +35,24 @@ from iris_admin.search_index import (
 from tests.factories import make_customer
 from tests.import_files import import_file, row, stored_plan, xlsx_bytes
 
-HOSTILE = ['"', "*", "%", "_", "AND", "NEAR(", "-", "\\", "'", '" OR "', "name:x", "^a", "(", "a*",
-           "bak\x00ery", "\x00"]
+HOSTILE = [
+    '"',
+    "*",
+    "%",
+    "_",
+    "AND",
+    "NEAR(",
+    "-",
+    "\\",
+    "'",
+    '" OR "',
+    "name:x",
+    "^a",
+    "(",
+    "a*",
+    "bak\x00ery",
+    "\x00",
+]
 
 
 def names_on(page: str) -> list[str]:
@@ -68,9 +84,9 @@ def indexed(term: str) -> set[int]:
 def assert_index_in_step() -> None:
     """SQLite: FTS5 compares its index with iris_customer row by row."""
     if dialect() == "sqlite":
-        db_session().execute(text(
-            f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('integrity-check', 1)"
-        ))
+        db_session().execute(
+            text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('integrity-check', 1)")
+        )
 
 
 def active_status_id() -> int:
@@ -114,10 +130,19 @@ def test_orm_create_edit_and_delete_keep_the_index_in_step(admin_client):
 
 
 def test_the_customer_form_keeps_the_index_in_step(admin_client):
-    response = admin_client.post("/admin/customer/new/", {
-        "is_business": "y", "name": "Pangolin Parts", "code": "PP-7", "city": "Groningen",
-        "country": "NL", "email": "", "telephone": "", "mobile": "",
-    })
+    response = admin_client.post(
+        "/admin/customer/new/",
+        {
+            "is_business": "y",
+            "name": "Pangolin Parts",
+            "code": "PP-7",
+            "city": "Groningen",
+            "country": "NL",
+            "email": "",
+            "telephone": "",
+            "mobile": "",
+        },
+    )
     assert response.status_code == 302
     assert search(admin_client, "pangolin") == ["Pangolin Parts"]
     assert search(admin_client, "pp-7") == ["Pangolin Parts"]
@@ -126,10 +151,15 @@ def test_the_customer_form_keeps_the_index_in_step(admin_client):
 
 def test_an_import_keeps_the_index_in_step(admin_client):
     make_customer("Okapi Orchards", code="OK1", city="Delft")
-    import_file(xlsx_bytes([
-        ["OK1", "Okapi Orchards", "Leiden"],
-        ["NW1", "Narwhal Nets", "Harlingen"],
-    ], header=["Code", "Name", "City"]))
+    import_file(
+        xlsx_bytes(
+            [
+                ["OK1", "Okapi Orchards", "Leiden"],
+                ["NW1", "Narwhal Nets", "Harlingen"],
+            ],
+            header=["Code", "Name", "City"],
+        )
+    )
     assert search(admin_client, "leiden") == ["Okapi Orchards"]
     assert search(admin_client, "delft") == []
     assert search(admin_client, "narwhal harlingen") == ["Narwhal Nets"]
@@ -156,9 +186,12 @@ def statements():
 
 
 def fts_triggers() -> set[str]:
-    return set(db_session().scalars(text(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND sql LIKE :fts"
-    ), {"fts": f"%{FTS_TABLE}%"}))
+    return set(
+        db_session().scalars(
+            text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND sql LIKE :fts"),
+            {"fts": f"%{FTS_TABLE}%"},
+        )
+    )
 
 
 # Few customers besides the file's: the commit indexes all at once (SQLite: a rebuild);
@@ -168,16 +201,22 @@ def test_a_bulk_import_keeps_the_index_in_step_either_way(admin_client, statemen
     make_customer("Okapi Orchards", code="OK1", city="Delft")
     make_customer("Quokka Quays", code="QQ1", city="Delft")
     if others:
-        bulk_insert([{"name": f"Other {i}", "code": f"OT{i}", "city": "Sneek"}
-                     for i in range(others)])
+        bulk_insert(
+            [{"name": f"Other {i}", "code": f"OT{i}", "city": "Sneek"} for i in range(others)]
+        )
     triggers_before = fts_triggers() if dialect() == "sqlite" else set()
     statements.clear()
-    import_file(xlsx_bytes([
-        ["OK1", "Okapi Orchards", "Leiden"],
-        ["QQ1", "Quokka Quays", "Leiden"],
-        ["NW1", "Narwhal Nets", "Harlingen"],
-        ["NW2", "Nautilus Nets", "Harlingen"],
-    ], header=["Code", "Name", "City"]))
+    import_file(
+        xlsx_bytes(
+            [
+                ["OK1", "Okapi Orchards", "Leiden"],
+                ["QQ1", "Quokka Quays", "Leiden"],
+                ["NW1", "Narwhal Nets", "Harlingen"],
+                ["NW2", "Nautilus Nets", "Harlingen"],
+            ],
+            header=["Code", "Name", "City"],
+        )
+    )
     rebuilt = any("'rebuild'" in statement for statement in statements)
     assert rebuilt == (dialect() == "sqlite" and not others)
     assert search(admin_client, "leiden") == ["Okapi Orchards", "Quokka Quays"]
@@ -198,17 +237,20 @@ def test_a_bulk_delete_keeps_the_index_in_step_either_way(admin_client, statemen
     for number in range(4):
         make_customer(f"Narwhal Nets {number}", code=f"NW{number}", city="Harlingen")
     if others:
-        bulk_insert([{"name": f"Other {i}", "code": f"OT{i}", "city": "Sneek"}
-                     for i in range(others)])
+        bulk_insert(
+            [{"name": f"Other {i}", "code": f"OT{i}", "city": "Sneek"} for i in range(others)]
+        )
     triggers_before = fts_triggers() if dialect() == "sqlite" else set()
     statements.clear()
-    import_file(xlsx_bytes([[f"NW{number}"] for number in range(3)], header=["Code"]),
-                mode="delete")
+    import_file(
+        xlsx_bytes([[f"NW{number}"] for number in range(3)], header=["Code"]), mode="delete"
+    )
     rebuilt = any("'rebuild'" in statement for statement in statements)
     assert rebuilt == (dialect() == "sqlite" and not others)
     assert search(admin_client, "harlingen") == ["Narwhal Nets 3"]
-    assert indexed("narwhal") == {db_session().scalar(
-        select(Customer.id).where(Customer.code == "NW3"))}
+    assert indexed("narwhal") == {
+        db_session().scalar(select(Customer.id).where(Customer.code == "NW3"))
+    }
     assert len(search(admin_client, "sneek")) == min(others, 20)
     assert_index_in_step()
     if dialect() == "sqlite":
@@ -217,18 +259,31 @@ def test_a_bulk_delete_keeps_the_index_in_step_either_way(admin_client, statemen
 
 def test_a_failed_bulk_import_leaves_triggers_and_index_as_they_were(admin_client, statements):
     make_customer("Okapi Orchards", code="OK1", city="Delft")
-    run, _ = stored_plan(xlsx_bytes([
-        ["OK1", "Okapi Orchards", "Leiden"],
-        ["NW1", "Narwhal Nets", "Harlingen"],
-    ], header=["Code", "Name", "City"]))
+    run, _ = stored_plan(
+        xlsx_bytes(
+            [
+                ["OK1", "Okapi Orchards", "Leiden"],
+                ["NW1", "Narwhal Nets", "Harlingen"],
+            ],
+            header=["Code", "Name", "City"],
+        )
+    )
     # Another connection takes the new customer's code after the preview: the commit
     # fails on its INSERT, after the triggers were dropped for the rebuild.
     with db_session().get_bind().begin() as connection:
-        connection.execute(insert(Customer.__table__).values(
-            name="Concurrent", code="nw1", is_business=True, city="Zwolle",
-            search_text=build_search_text({"name": "Concurrent", "code": "nw1",
-                                           "city": "Zwolle"}),
-            created_at=sa.func.now(), updated_at=sa.func.now()))
+        connection.execute(
+            insert(Customer.__table__).values(
+                name="Concurrent",
+                code="nw1",
+                is_business=True,
+                city="Zwolle",
+                search_text=build_search_text(
+                    {"name": "Concurrent", "code": "nw1", "city": "Zwolle"}
+                ),
+                created_at=sa.func.now(),
+                updated_at=sa.func.now(),
+            )
+        )
     triggers_before = fts_triggers() if dialect() == "sqlite" else set()
     session = db_session()
     assert claim_for_apply(session, run) is None
@@ -248,17 +303,20 @@ def test_a_failed_bulk_import_leaves_triggers_and_index_as_they_were(admin_clien
 
 
 def test_bulk_core_statements_keep_the_index_in_step(admin_client):
-    bulk_insert([
-        {"id": 901, "name": "Ibis Imports", "code": "IB-1", "city": "Venlo"},
-        {"id": 902, "name": "Jackal Joinery", "code": "JJ-2", "city": "Venlo"},
-    ])
+    bulk_insert(
+        [
+            {"id": 901, "name": "Ibis Imports", "code": "IB-1", "city": "Venlo"},
+            {"id": 902, "name": "Jackal Joinery", "code": "JJ-2", "city": "Venlo"},
+        ]
+    )
     assert indexed("venlo") == {901, 902}
     assert search(admin_client, "venlo") == ["Ibis Imports", "Jackal Joinery"]
 
     session = db_session()
     values = {"name": "Ibis Imports", "code": "IB-1", "city": "Roermond"}
     session.execute(
-        update(Customer.__table__).where(Customer.__table__.c.id == 901)
+        update(Customer.__table__)
+        .where(Customer.__table__.c.id == 901)
         .values(city="Roermond", search_text=build_search_text(values))
     )
     session.execute(delete(Customer.__table__).where(Customer.__table__.c.id == 902))
@@ -275,10 +333,16 @@ def test_the_migration_indexes_existing_customers_and_downgrades(database_url):
     with engine.begin() as connection:
         assert not _search_index_exists(connection)
         values = {"name": "Heron Holdings", "code": "HH", "city": "Hoorn"}
-        connection.execute(insert(Customer.__table__).values(
-            id=1, is_business=True, search_text=build_search_text(values),
-            created_at=sa.func.now(), updated_at=sa.func.now(), **values,
-        ))
+        connection.execute(
+            insert(Customer.__table__).values(
+                id=1,
+                is_business=True,
+                search_text=build_search_text(values),
+                created_at=sa.func.now(),
+                updated_at=sa.func.now(),
+                **values,
+            )
+        )
     schema.upgrade(engine)
     with engine.begin() as connection:
         assert _search_index_exists(connection)
@@ -297,36 +361,52 @@ def _search_index_exists(connection: sa.Connection) -> bool:
 # -- what a search finds ----------------------------------------------------------------
 @pytest.fixture
 def desk(app):
-    make_customer("Bravo Bakery", code="B-2", street="Kerkstraat 1", postal_code="3511 AB",
-                  city="Utrecht", email="info@bravo.example", telephone="+31 30 123 4567")
+    make_customer(
+        "Bravo Bakery",
+        code="B-2",
+        street="Kerkstraat 1",
+        postal_code="3511 AB",
+        city="Utrecht",
+        email="info@bravo.example",
+        telephone="+31 30 123 4567",
+    )
     make_customer("alpha Architects", code="a-1", city="Leiden", mobile="+31 6 12345678")
-    make_customer("Charlie Chaplin", is_business=False, first_name="Charlie",
-                  last_name="Chaplin", code="C-300", city="Zwolle")
+    make_customer(
+        "Charlie Chaplin",
+        is_business=False,
+        first_name="Charlie",
+        last_name="Chaplin",
+        code="C-300",
+        city="Zwolle",
+    )
     make_customer('Delta "Quoted" 100% B_V & Zn. - Andersen', code="D-4", city="Den Haag")
 
 
-@pytest.mark.parametrize(("term", "expected"), [
-    ("bake", ["Bravo Bakery"]),                 # part of a name
-    ("plin", ["Charlie Chaplin"]),
-    ("C-300", ["Charlie Chaplin"]),             # exact code, any case
-    ("b-2", ["Bravo Bakery"]),
-    ("+31 6 12345678", ["alpha Architects"]),   # phone as stored
-    ("31612345678", ["alpha Architects"]),      # international digits
-    ("0612345678", ["alpha Architects"]),       # national digits
-    ("0301234567", ["Bravo Bakery"]),
-    ("zwolle", ["Charlie Chaplin"]),            # city
-    ("DEN HAAG", ['Delta "Quoted" 100% B_V & Zn. - Andersen']),
-    ("3511ab", ["Bravo Bakery"]),               # postal code without its space
-    ("3511 ab", ["Bravo Bakery"]),
-    ("bravo.example", ["Bravo Bakery"]),        # e-mail
-    ("kerkstraat utrecht", ["Bravo Bakery"]),   # every word must match, any order
-    ("utrecht kerkstraat", ["Bravo Bakery"]),
-    ("bakery leiden", []),
-    ("alpha 1", ["alpha Architects"]),          # a short word is checked on the candidates
-    ("ch", ["Charlie Chaplin"]),                # only short words: the name starts with it
-    ("AL", ["alpha Architects"]),
-    ("B-2", ["Bravo Bakery"]),                  # ... or the code is exactly it
-])
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("bake", ["Bravo Bakery"]),  # part of a name
+        ("plin", ["Charlie Chaplin"]),
+        ("C-300", ["Charlie Chaplin"]),  # exact code, any case
+        ("b-2", ["Bravo Bakery"]),
+        ("+31 6 12345678", ["alpha Architects"]),  # phone as stored
+        ("31612345678", ["alpha Architects"]),  # international digits
+        ("0612345678", ["alpha Architects"]),  # national digits
+        ("0301234567", ["Bravo Bakery"]),
+        ("zwolle", ["Charlie Chaplin"]),  # city
+        ("DEN HAAG", ['Delta "Quoted" 100% B_V & Zn. - Andersen']),
+        ("3511ab", ["Bravo Bakery"]),  # postal code without its space
+        ("3511 ab", ["Bravo Bakery"]),
+        ("bravo.example", ["Bravo Bakery"]),  # e-mail
+        ("kerkstraat utrecht", ["Bravo Bakery"]),  # every word must match, any order
+        ("utrecht kerkstraat", ["Bravo Bakery"]),
+        ("bakery leiden", []),
+        ("alpha 1", ["alpha Architects"]),  # a short word is checked on the candidates
+        ("ch", ["Charlie Chaplin"]),  # only short words: the name starts with it
+        ("AL", ["alpha Architects"]),
+        ("B-2", ["Bravo Bakery"]),  # ... or the code is exactly it
+    ],
+)
 def test_search_finds_by_every_field(admin_client, desk, term, expected):
     assert search(admin_client, term) == expected
 
@@ -337,25 +417,30 @@ def test_query_syntax_in_the_search_is_plain_text(admin_client, desk, term):
     haystacks = {c.name: c.search_text for c in db_session().scalars(select(Customer))}
     words = term.replace("\x00", " ").lower().split()
     if any(len(word) >= 3 for word in words):
-        expected = sorted((n for n, h in haystacks.items() if all(w in h for w in words)),
-                          key=str.lower)
+        expected = sorted(
+            (n for n, h in haystacks.items() if all(w in h for w in words)), key=str.lower
+        )
     else:
-        expected = sorted((n for n in haystacks if n.lower().startswith(" ".join(words))),
-                          key=str.lower)
+        expected = sorted(
+            (n for n in haystacks if n.lower().startswith(" ".join(words))), key=str.lower
+        )
     assert search(admin_client, term) == expected
 
 
-@pytest.mark.parametrize(("term", "expected"), [
-    ('"quoted"', ['Delta "Quoted" 100% B_V & Zn. - Andersen']),
-    ("100%", ['Delta "Quoted" 100% B_V & Zn. - Andersen']),
-    ("b_v", ['Delta "Quoted" 100% B_V & Zn. - Andersen']),
-    ("and", ['Delta "Quoted" 100% B_V & Zn. - Andersen']),   # the word, not the operator
-    ("zn. -", ['Delta "Quoted" 100% B_V & Zn. - Andersen']),
-    ("NEAR(bravo", []),
-    ('"bravo" OR "alpha"', []),
-    ("b%y", []),
-    ("b_kery", []),
-])
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ('"quoted"', ['Delta "Quoted" 100% B_V & Zn. - Andersen']),
+        ("100%", ['Delta "Quoted" 100% B_V & Zn. - Andersen']),
+        ("b_v", ['Delta "Quoted" 100% B_V & Zn. - Andersen']),
+        ("and", ['Delta "Quoted" 100% B_V & Zn. - Andersen']),  # the word, not the operator
+        ("zn. -", ['Delta "Quoted" 100% B_V & Zn. - Andersen']),
+        ("NEAR(bravo", []),
+        ('"bravo" OR "alpha"', []),
+        ("b%y", []),
+        ("b_kery", []),
+    ],
+)
 def test_wildcards_and_operators_match_only_themselves(admin_client, desk, term, expected):
     assert search(admin_client, term) == expected
 
@@ -364,8 +449,20 @@ def test_wildcards_and_operators_match_only_themselves(admin_client, desk, term,
 def test_a_short_search_is_a_range_of_the_name_index_in_any_collation(app, code_point_order):
     # The test databases compare by code point; the other branch (for linguistic
     # PostgreSQL collations) must then give the same names.
-    names = ["de Vries", "Dekker", "Delta-Z", "D-Eco", "Zorg", "Zz Top", "A-Team", "Alpha",
-             "&Co", "9 Lives", "99 Bottles", "Yak"]
+    names = [
+        "de Vries",
+        "Dekker",
+        "Delta-Z",
+        "D-Eco",
+        "Zorg",
+        "Zz Top",
+        "A-Team",
+        "Alpha",
+        "&Co",
+        "9 Lives",
+        "99 Bottles",
+        "Yak",
+    ]
     for name in names:
         make_customer(name, commit=False)
     db_session().commit()
@@ -406,11 +503,17 @@ def app_config(app_config):
 @pytest.fixture
 def many(app):
     """45 customers, ids 1..45; every one in Utrecht, every 3rd also in Zwolle."""
-    bulk_insert([
-        {"id": number, "name": f"Customer {number:02d}", "code": f"K{number:03d}",
-         "city": "Utrecht" if number % 3 else "Zwolle Utrecht"}
-        for number in range(1, 46)
-    ])
+    bulk_insert(
+        [
+            {
+                "id": number,
+                "name": f"Customer {number:02d}",
+                "code": f"K{number:03d}",
+                "city": "Utrecht" if number % 3 else "Zwolle Utrecht",
+            }
+            for number in range(1, 46)
+        ]
+    )
 
 
 def test_a_small_count_is_exact(admin_client, many):
@@ -429,8 +532,9 @@ def test_a_search_stops_counting_at_the_limit_and_says_so(admin_client, many):
     assert count_line(last) == "45 customers"
 
 
-def test_a_very_common_word_is_estimated_from_a_sample_on_postgresql(admin_client, many,
-                                                                      monkeypatch):
+def test_a_very_common_word_is_estimated_from_a_sample_on_postgresql(
+    admin_client, many, monkeypatch
+):
     # The sample is the whole table here, so the "estimate" is exact: 45 matches.
     monkeypatch.setattr(overview_query, "SAMPLE_PERCENT", 100)
     monkeypatch.setattr(overview_query, "SAMPLE_MATCHES_MIN", 40)
@@ -453,7 +557,8 @@ def test_the_whole_list_shows_an_estimate_and_reaches_its_last_page(admin_client
 
 
 def test_far_past_the_limit_postgresql_takes_the_planners_estimate_without_counting(
-        admin_client, app):
+    admin_client, app
+):
     bulk_insert([{"id": number, "name": f"Customer {number:03d}"} for number in range(1, 311)])
     if dialect() == "postgresql":
         db_session().execute(text("ANALYZE iris_customer"))  # what autovacuum does
@@ -507,17 +612,28 @@ def test_the_estimate_is_rounded_and_formatted(app):
 def spread(app):
     """300 customers: 'common' in every 4th, 'late' only in the last 40 names; every
     3rd is a person."""
-    bulk_insert([
-        {"id": number, "name": f"Customer {number:03d}", "code": f"S{number:04d}",
-         "is_business": number % 3 != 0,
-         "city": " ".join(word for word, wanted in (
-             ("common", number % 4 == 0), ("late", number > 260)) if wanted) or "Elsewhere"}
-        for number in range(1, 301)
-    ])
+    bulk_insert(
+        [
+            {
+                "id": number,
+                "name": f"Customer {number:03d}",
+                "code": f"S{number:04d}",
+                "is_business": number % 3 != 0,
+                "city": " ".join(
+                    word
+                    for word, wanted in (("common", number % 4 == 0), ("late", number > 260))
+                    if wanted
+                )
+                or "Elsewhere",
+            }
+            for number in range(1, 301)
+        ]
+    )
 
 
-def expected_page(word: str, page: int, *, by_code_desc: bool = False,
-                  businesses: bool = False) -> list[str]:
+def expected_page(
+    word: str, page: int, *, by_code_desc: bool = False, businesses: bool = False
+) -> list[str]:
     query = select(Customer.name).where(Customer.search_text.contains(word))
     if businesses:
         query = query.where(Customer.is_business.is_(True))
@@ -530,14 +646,16 @@ def expected_page(word: str, page: int, *, by_code_desc: bool = False,
 
 @pytest.mark.parametrize("plan", ["walk rows", "walk ids", "short walks", "sort"])
 @pytest.mark.parametrize("word", ["common", "late"])
-def test_every_plan_shows_the_rows_of_the_plain_query(admin_client, spread, monkeypatch,
-                                                      plan, word):
+def test_every_plan_shows_the_rows_of_the_plain_query(
+    admin_client, spread, monkeypatch, plan, word
+):
     # The count limit (30) is below both words' matches, so the walks are tried first;
     # limiting how far they may walk forces each plan in turn. "short walks" look at
     # the first 100 rows only: enough for the first page of "common", too few for its
     # later pages and for "late", which then fall back on sorting the matches.
-    reach = {"walk rows": None, "walk ids": (0, None), "short walks": (100, 100),
-             "sort": (0, 0)}[plan]
+    reach = {"walk rows": None, "walk ids": (0, None), "short walks": (100, 100), "sort": (0, 0)}[
+        plan
+    ]
     if reach is not None:
         monkeypatch.setattr(overview_query, "WALK_ROWS_MAX", reach[0])
         monkeypatch.setattr(overview_query, "WALK_ROWS_STOPPING_EARLY_MAX", reach[0])
@@ -550,5 +668,6 @@ def test_every_plan_shows_the_rows_of_the_plain_query(admin_client, spread, monk
     # With a filter: "common" has 50 business matches, more than the count limit.
     businesses = {"flt0_business_customer_equals": "1"}
     for page in (0, 1):
-        assert (search(admin_client, word, page=str(page), **businesses)
-                == expected_page(word, page, businesses=True))
+        assert search(admin_client, word, page=str(page), **businesses) == expected_page(
+            word, page, businesses=True
+        )

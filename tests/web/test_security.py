@@ -43,7 +43,9 @@ def test_every_state_changing_route_refuses_a_post_without_a_valid_token(app, ac
     ids = world.ids()
     client = client_for(app, actor)
     before = {
-        "customers": count(Customer), "issues": count(Issue), "replies": count(IssueReply),
+        "customers": count(Customer),
+        "issues": count(Issue),
+        "replies": count(IssueReply),
     }
     accepted = []
     for rule, method in state_changing_routes(app):
@@ -51,8 +53,13 @@ def test_every_state_changing_route_refuses_a_post_without_a_valid_token(app, ac
         # A route not yet in the matrix is still checked here (any id will do: the
         # token is checked before the view runs); the matrix test reports it.
         url = entry.url.format(**ids) if entry else re.sub(r"<(?:int:)?[^>]+>", "1", rule)
-        data = {"body": "x", "title": "x", "name": "x", "customer_id": world.alpha.id,
-                "id": world.victim_customer.id}
+        data = {
+            "body": "x",
+            "title": "x",
+            "name": "x",
+            "customer_id": world.alpha.id,
+            "id": world.victim_customer.id,
+        }
         for token in (None, "forged-token", client.token + "x"):
             payload = dict(data) if token is None else {**data, "csrf_token": token}
             response = client.post(url, payload, csrf=False)
@@ -60,7 +67,9 @@ def test_every_state_changing_route_refuses_a_post_without_a_valid_token(app, ac
                 accepted.append(f"{method} {url} with token {token!r}: {response.status_code}")
     assert not accepted, "Accepted without a valid CSRF token:\n" + "\n".join(accepted)
     after = {
-        "customers": count(Customer), "issues": count(Issue), "replies": count(IssueReply),
+        "customers": count(Customer),
+        "issues": count(Issue),
+        "replies": count(IssueReply),
     }
     assert after == before
     assert client.get("/portal/" if actor == "manager" else "/admin/customer/").status_code == 200
@@ -70,15 +79,19 @@ def test_a_token_of_another_session_is_refused(app):
     world = build_world()
     attacker = client_for(app, "all")
     victim = client_for(app, "own")
-    response = victim.post(f"/portal/issues/{world.own_issue.id}/reply",
-                           {"body": "forged", "csrf_token": attacker.token}, csrf=False)
+    response = victim.post(
+        f"/portal/issues/{world.own_issue.id}/reply",
+        {"body": "forged", "csrf_token": attacker.token},
+        csrf=False,
+    )
     assert response.status_code == 400
     assert count(IssueReply, IssueReply.body == "forged") == 0
 
 
 def test_login_form_refuses_a_post_without_a_token(anonymous, admin_user):
-    response = anonymous.post("/login", {"email": admin_user.email, "password": PASSWORD},
-                              csrf=False)
+    response = anonymous.post(
+        "/login", {"email": admin_user.email, "password": PASSWORD}, csrf=False
+    )
     assert response.status_code == 400
 
 
@@ -129,8 +142,9 @@ def test_successful_login_clears_the_account_counter(app, staff_user):
     assert count(LoginFailure, LoginFailure.email == staff_user.email) == 0
 
 
-def test_throttle_counters_are_shared_by_every_app_instance_on_the_database(app, app_config,
-                                                                            staff_user):
+def test_throttle_counters_are_shared_by_every_app_instance_on_the_database(
+    app, app_config, staff_user
+):
     # Two workers = two app instances on one database: failures on one count on the other.
     first = BrowserLikeClient(app.test_client())
     for _attempt in range(5):
@@ -154,8 +168,9 @@ def test_throttle_limits_come_from_config(app_config, staff_user):
 
 # -- cookies and production configuration ---------------------------------------------------------
 def session_cookie_header(response) -> str:
-    cookies = [value for value in response.headers.getlist("Set-Cookie")
-               if value.startswith("session=")]
+    cookies = [
+        value for value in response.headers.getlist("Set-Cookie") if value.startswith("session=")
+    ]
     assert cookies, "no session cookie set"
     return cookies[-1]
 
@@ -170,15 +185,28 @@ def test_session_cookie_is_httponly_and_samesite(app, staff_user):
 def test_remember_cookie_is_httponly_and_samesite(app, staff_user):
     client = BrowserLikeClient(app.test_client())
     client.refresh_token()
-    response = client.http.post("/login", data={"email": staff_user.email, "password": PASSWORD,
-                                                "remember": "y", "csrf_token": client.token})
-    remember = [v for v in response.headers.getlist("Set-Cookie") if v.startswith("remember_token=")]
+    response = client.http.post(
+        "/login",
+        data={
+            "email": staff_user.email,
+            "password": PASSWORD,
+            "remember": "y",
+            "csrf_token": client.token,
+        },
+    )
+    remember = [
+        v for v in response.headers.getlist("Set-Cookie") if v.startswith("remember_token=")
+    ]
     assert remember and "HttpOnly" in remember[0] and "SameSite=Lax" in remember[0]
 
 
 def production_config(database_url: str, **overrides: object) -> dict:
-    return {"IRIS_CONFIG": "production", "SECRET_KEY": "a-long-random-production-key",
-            "SQLALCHEMY_DATABASE_URI": database_url, **overrides}
+    return {
+        "IRIS_CONFIG": "production",
+        "SECRET_KEY": "a-long-random-production-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        **overrides,
+    }
 
 
 def test_production_config_sets_secure_cookies(database_url, staff_user):
@@ -201,24 +229,40 @@ def test_production_refuses_to_start_without_its_secrets(database_url, missing):
 
 
 def test_production_wsgi_app_refuses_to_start_without_environment(tmp_path):
-    environment = {key: value for key, value in os.environ.items()
-                   if key not in ("IRIS_SECRET_KEY", "IRIS_DATABASE_URL")}
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("IRIS_SECRET_KEY", "IRIS_DATABASE_URL")
+    }
     environment["IRIS_CONFIG"] = "production"
     result = subprocess.run(
-        [sys.executable, "-c", "import wsgi"], cwd=ROOT, env=environment, check=False,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", "import wsgi"],
+        cwd=ROOT,
+        env=environment,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "IRIS_SECRET_KEY" in result.stderr and "IRIS_DATABASE_URL" in result.stderr
 
 
 def test_production_wsgi_app_starts_with_its_environment(tmp_path):
-    environment = {**os.environ, "IRIS_CONFIG": "production",
-                   "IRIS_SECRET_KEY": "a-long-random-production-key",
-                   "IRIS_DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite'}"}
+    environment = {
+        **os.environ,
+        "IRIS_CONFIG": "production",
+        "IRIS_SECRET_KEY": "a-long-random-production-key",
+        "IRIS_DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite'}",
+    }
     result = subprocess.run(
         [sys.executable, "-c", "import wsgi; print(wsgi.app.config['SESSION_COOKIE_SECURE'])"],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
@@ -242,8 +286,15 @@ def test_deactivation_also_beats_the_remember_me_cookie(app):
     world = build_world()
     client = BrowserLikeClient(app.test_client())
     client.refresh_token()
-    client.http.post("/login", data={"email": EMAILS["own"], "password": PASSWORD,
-                                     "remember": "y", "csrf_token": client.token})
+    client.http.post(
+        "/login",
+        data={
+            "email": EMAILS["own"],
+            "password": PASSWORD,
+            "remember": "y",
+            "csrf_token": client.token,
+        },
+    )
     client.http.delete_cookie("session")
     assert client.get("/portal/").status_code == 200  # the remember cookie logs in again
     world.users["own"].active = False
@@ -300,23 +351,27 @@ def test_staff_may_not_use_import_delete_mode(app):
 def test_customer_user_may_not_promote_itself(app):
     world = build_world()
     client = client_for(app, "manager")
-    response = client.post(f"/admin/user/edit/?id={world.users['manager'].id}",
-                           {"name": "Mia", "email": EMAILS["manager"], "role": "admin",
-                            "active": "y"})
+    response = client.post(
+        f"/admin/user/edit/?id={world.users['manager'].id}",
+        {"name": "Mia", "email": EMAILS["manager"], "role": "admin", "active": "y"},
+    )
     assert response.status_code == 403
     db_session().expire_all()
     assert db_session().get(User, world.users["manager"].id).role == Role.CUSTOMER.value
 
 
 # -- redirects after log-in ------------------------------------------------------------------------------
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example",
-                                    "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"]
+)
 def test_next_only_redirects_within_the_site(app, target):
     build_world()
     client = BrowserLikeClient(app.test_client())
     client.refresh_token()
-    response = client.http.post(f"/login?next={target}", data={
-        "email": EMAILS["own"], "password": PASSWORD, "csrf_token": client.token})
+    response = client.http.post(
+        f"/login?next={target}",
+        data={"email": EMAILS["own"], "password": PASSWORD, "csrf_token": client.token},
+    )
     assert response.headers["Location"] == "/portal/"
 
 
@@ -325,6 +380,8 @@ def test_next_within_the_site_is_followed(app):
     client = BrowserLikeClient(app.test_client())
     client.refresh_token()
     target = f"/portal/issues/{world.own_issue.id}"
-    response = client.http.post(f"/login?next={target}", data={
-        "email": EMAILS["own"], "password": PASSWORD, "csrf_token": client.token})
+    response = client.http.post(
+        f"/login?next={target}",
+        data={"email": EMAILS["own"], "password": PASSWORD, "csrf_token": client.token},
+    )
     assert response.headers["Location"] == target

@@ -18,16 +18,16 @@ from iris_admin.validation import national_digits, normalise_email, normalise_ph
 from tests.conftest import Client
 
 
-def seed(app, *args: str):  # noqa: ANN001, ANN201
+def seed(app, *args: str):
     return app.test_cli_runner().invoke(args=["iris", "seed", *args])
 
 
-def count(model, *conditions) -> int:  # noqa: ANN001
+def count(model, *conditions) -> int:
     return db_session().scalar(select(func.count()).select_from(model).where(*conditions))
 
 
 @pytest.fixture
-def seeded(app):  # noqa: ANN001, ANN201
+def seeded(app):
     result = seed(app, "--customers", "500", "--batch", "120")
     assert result.exit_code == 0, result.output
     return result
@@ -40,22 +40,36 @@ def test_seeds_customers_with_everything_that_hangs_off_them(seeded):
     assert count(Customer) == 500
     businesses = count(Customer, Customer.is_business.is_(True))
     assert 200 < businesses < 450  # companies and persons
-    persons = count(Customer, Customer.is_business.is_(False), Customer.first_name.is_not(None),
-                    Customer.last_name.is_not(None))
+    persons = count(
+        Customer,
+        Customer.is_business.is_(False),
+        Customer.first_name.is_not(None),
+        Customer.last_name.is_not(None),
+    )
     assert persons == 500 - businesses
     assert count(Contact) > 200 and count(InvoiceAddress) > 200 and count(Issue) > 5
     assert count(Customer, Customer.default_payer_id.is_not(None)) > 0
-    statuses = db_session().scalars(
-        select(CustomerStatus.name).join(Customer, Customer.status_id == CustomerStatus.id)
-        .distinct()
-    ).all()
+    statuses = (
+        db_session()
+        .scalars(
+            select(CustomerStatus.name)
+            .join(Customer, Customer.status_id == CustomerStatus.id)
+            .distinct()
+        )
+        .all()
+    )
     assert sorted(statuses) == ["Active", "Inactive"]
     assert count(Customer, Customer.country != "NL") > 0  # some Belgian and German customers
     # Exactly one default invoice address for every customer that has any.
-    defaults = db_session().execute(
-        select(InvoiceAddress.customer_id, func.count())
-        .where(InvoiceAddress.is_default.is_(True)).group_by(InvoiceAddress.customer_id)
-    ).all()
+    defaults = (
+        db_session()
+        .execute(
+            select(InvoiceAddress.customer_id, func.count())
+            .where(InvoiceAddress.is_default.is_(True))
+            .group_by(InvoiceAddress.customer_id)
+        )
+        .all()
+    )
     with_addresses = db_session().scalar(select(func.count(InvoiceAddress.customer_id.distinct())))
     assert len(defaults) == with_addresses and all(n == 1 for _, n in defaults)
 
@@ -91,18 +105,21 @@ def test_search_text_without_phonenumbers_matches_for_every_kind_of_number():
     for row in batch.customers:
         assert row["search_text"] == build_search_text(row), row
     # And the function itself, with a number whose digits and national form differ.
-    assert search_text("Ada", None, None, ("+32 2 345 67 89", "023456789"), None, None,
-                       " 1000 ", "Brussel") == (
-        "ada | +32 2 345 67 89 | 3223456789 | 023456789 | 1000 | 1000 | brussel"
-    )
+    assert search_text(
+        "Ada", None, None, ("+32 2 345 67 89", "023456789"), None, None, " 1000 ", "Brussel"
+    ) == ("ada | +32 2 345 67 89 | 3223456789 | 023456789 | 1000 | 1000 | brussel")
     assert national_digits("+32 2 345 67 89") == "023456789"
 
 
 def test_the_overview_shows_seeded_customers(seeded, admin_client: Client):
     page = admin_client.get("/admin/customer/").get_data(as_text=True)
-    first = db_session().execute(
-        select(Customer.name, Customer.code).order_by(func.lower(Customer.name), Customer.id)
-    ).first()
+    first = (
+        db_session()
+        .execute(
+            select(Customer.name, Customer.code).order_by(func.lower(Customer.name), Customer.id)
+        )
+        .first()
+    )
     assert first.name in page
 
 
@@ -117,10 +134,15 @@ def shown_codes(page: str) -> list[str]:
 
 
 def test_search_finds_a_seeded_customer_by_phone_digits(seeded, admin_client: Client):
-    customer = db_session().scalars(
-        select(Customer).where(Customer.code.is_not(None), Customer.telephone.like("+31 %"))
-        .order_by(Customer.id.desc())
-    ).first()
+    customer = (
+        db_session()
+        .scalars(
+            select(Customer)
+            .where(Customer.code.is_not(None), Customer.telephone.like("+31 %"))
+            .order_by(Customer.id.desc())
+        )
+        .first()
+    )
     national = national_digits(customer.telephone)  # "0201234567", as a caller dictates it
     assert shown_codes(search(admin_client, national)) == [customer.code]
     # Part of the number, with the spaces of the stored form.
@@ -129,14 +151,22 @@ def test_search_finds_a_seeded_customer_by_phone_digits(seeded, admin_client: Cl
 
 
 def test_search_finds_seeded_customers_by_city(seeded, admin_client: Client):
-    city, in_city = db_session().execute(
-        select(Customer.city, func.count()).group_by(Customer.city)
-        .order_by(func.count(), Customer.city).limit(1)
-    ).one()
+    city, in_city = (
+        db_session()
+        .execute(
+            select(Customer.city, func.count())
+            .group_by(Customer.city)
+            .order_by(func.count(), Customer.city)
+            .limit(1)
+        )
+        .one()
+    )
     assert in_city <= 20  # fits on one page
-    expected = db_session().scalars(
-        select(Customer.code).where(Customer.city == city, Customer.code.is_not(None))
-    ).all()
+    expected = (
+        db_session()
+        .scalars(select(Customer.code).where(Customer.city == city, Customer.code.is_not(None)))
+        .all()
+    )
     assert expected
     assert sorted(shown_codes(search(admin_client, city.lower()))) == sorted(expected)
 
@@ -151,7 +181,9 @@ def test_refuses_a_database_that_has_customers_unless_appending(seeded, app):
     assert appended.exit_code == 0, appended.output
     assert count(Customer) == 550
     assert db_session().scalar(select(func.min(Customer.id)).where(Customer.id > 500)) == 501
-    codes = db_session().scalars(select(func.lower(Customer.code)).where(Customer.code.is_not(None)))
+    codes = db_session().scalars(
+        select(func.lower(Customer.code)).where(Customer.code.is_not(None))
+    )
     codes = list(codes)
     assert len(codes) == len(set(codes))
 
@@ -176,9 +208,11 @@ def customer_triggers() -> int:
     session = db_session()
     if session.get_bind().dialect.name != "sqlite":
         return 0
-    return session.scalar(sa.text(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'iris_customer'"
-    ))
+    return session.scalar(
+        sa.text(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'iris_customer'"
+        )
+    )
 
 
 def test_the_search_index_covers_seeded_and_appended_customers(app, admin_client: Client):
@@ -200,8 +234,9 @@ def test_a_failing_seed_leaves_nothing_behind(app):
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError, match="disk full"):
-        seed_customers(db_session().get_bind(), 300, batch_size=100,
-                       progress=fail_after_the_first_batch)
+        seed_customers(
+            db_session().get_bind(), 300, batch_size=100, progress=fail_after_the_first_batch
+        )
     db_session().rollback()
     assert count(Customer) == count(Contact) == count(Issue) == 0
     assert customer_triggers() == triggers
@@ -211,8 +246,12 @@ def test_a_failing_seed_leaves_nothing_behind(app):
 def test_refuses_an_unmigrated_database(tmp_path):
     from iris_admin import create_app
 
-    app = create_app({"IRIS_CONFIG": "testing",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.sqlite'}"})
+    app = create_app(
+        {
+            "IRIS_CONFIG": "testing",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.sqlite'}",
+        }
+    )
     with app.app_context():
         result = seed(app, "--customers", "5")
     assert result.exit_code != 0 and "flask iris init" in result.output

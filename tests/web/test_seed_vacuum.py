@@ -21,20 +21,27 @@ def test_the_seed_leaves_the_tables_vacuumed_and_analysed(app):
     assert result.exit_code == 0, result.output
     session = db_session()
     if session.get_bind().dialect.name == "postgresql":
-        stats = session.execute(text(
-            "SELECT relname, last_vacuum IS NOT NULL, last_analyze IS NOT NULL"
-            " FROM pg_stat_user_tables WHERE relname IN"
-            " ('iris_customer', 'iris_contact', 'iris_invoice_address', 'iris_issue')"
-            " ORDER BY relname"
-        )).all()
-        assert stats == [(table, True, True) for table in (
-            "iris_contact", "iris_customer", "iris_invoice_address", "iris_issue")]
-        pages, visible, rows = session.execute(text(
-            "SELECT relpages, relallvisible, reltuples FROM pg_class"
-            " WHERE relname = 'iris_customer'"
-        )).one()
+        stats = session.execute(
+            text(
+                "SELECT relname, last_vacuum IS NOT NULL, last_analyze IS NOT NULL"
+                " FROM pg_stat_user_tables WHERE relname IN"
+                " ('iris_customer', 'iris_contact', 'iris_invoice_address', 'iris_issue')"
+                " ORDER BY relname"
+            )
+        ).all()
+        assert stats == [
+            (table, True, True)
+            for table in ("iris_contact", "iris_customer", "iris_invoice_address", "iris_issue")
+        ]
+        pages, visible, rows = session.execute(
+            text(
+                "SELECT relpages, relallvisible, reltuples FROM pg_class"
+                " WHERE relname = 'iris_customer'"
+            )
+        ).one()
         assert pages > 0 and visible == pages and rows == 300
     else:
-        assert session.scalar(text(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
-        )) == 0
+        assert (
+            session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"))
+            == 0
+        )

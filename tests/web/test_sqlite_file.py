@@ -13,8 +13,14 @@ from tests.conftest import PASSWORD, make_user
 
 
 def _app(sqlite_url: str, **config):
-    return create_app({"IRIS_CONFIG": "testing", "SQLALCHEMY_DATABASE_URI": sqlite_url,
-                       "WTF_CSRF_ENABLED": False, **config})
+    return create_app(
+        {
+            "IRIS_CONFIG": "testing",
+            "SQLALCHEMY_DATABASE_URI": sqlite_url,
+            "WTF_CSRF_ENABLED": False,
+            **config,
+        }
+    )
 
 
 def _log_in(app) -> object:

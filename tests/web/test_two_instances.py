@@ -28,8 +28,14 @@ SECRET = "shared-secret-of-the-deployment"
 
 
 def instance(database_url: str) -> Flask:
-    return create_app({"IRIS_CONFIG": "testing", "SQLALCHEMY_DATABASE_URI": database_url,
-                       "SECRET_KEY": SECRET, "IRIS_LOGIN_MAX_FAILURES_PER_ACCOUNT": 3})
+    return create_app(
+        {
+            "IRIS_CONFIG": "testing",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": SECRET,
+            "IRIS_LOGIN_MAX_FAILURES_PER_ACCOUNT": 3,
+        }
+    )
 
 
 @pytest.fixture
@@ -49,8 +55,9 @@ def csrf_token(client: FlaskClient, url: str) -> str:
 
 def log_in(client: FlaskClient, password: str = PASSWORD) -> int:
     token = csrf_token(client, "/login")
-    response = client.post("/login", data={"email": "ops@test.example", "password": password,
-                                           "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": "ops@test.example", "password": password, "csrf_token": token}
+    )
     return response.status_code
 
 
@@ -71,11 +78,18 @@ def test_a_preview_made_on_one_instance_is_confirmed_on_the_other(instances) -> 
     on_first, on_second = first.test_client(), second.test_client()
     assert log_in(on_first) == 302
     token = csrf_token(on_first, "/admin/import/")
-    upload = on_first.post("/admin/import/", data={
-        "file": (io.BytesIO(xlsx_bytes([row(code="C1", name="Acme"), row(code="C2", name="Beta")])),
-                 "customers.xlsx"),
-        "mode": "add", "csrf_token": token,
-    }, content_type="multipart/form-data")
+    upload = on_first.post(
+        "/admin/import/",
+        data={
+            "file": (
+                io.BytesIO(xlsx_bytes([row(code="C1", name="Acme"), row(code="C2", name="Beta")])),
+                "customers.xlsx",
+            ),
+            "mode": "add",
+            "csrf_token": token,
+        },
+        content_type="multipart/form-data",
+    )
     assert upload.status_code == 303
     preview_url = upload.headers["Location"]
     run_id = int(re.search(r"/admin/import/(\d+)/", preview_url).group(1))
@@ -128,10 +142,18 @@ def test_the_progress_of_a_commit_shows_on_the_other_instance(instances) -> None
     with first.app_context():
         session = db_session()
         make_customer("Old", code="C0")
-        data = xlsx_bytes([row(code="C0", name="Old", city="Delft")]
-                          + [row(code=f"N{n}", name=f"New {n}") for n in range(5)])
-        run = create_run(session, mode=ImportMode.ADD, file_name="c.xlsx", file_size=len(data),
-                         ttl_seconds=600, upload=data)
+        data = xlsx_bytes(
+            [row(code="C0", name="Old", city="Delft")]
+            + [row(code=f"N{n}", name=f"New {n}") for n in range(5)]
+        )
+        run = create_run(
+            session,
+            mode=ImportMode.ADD,
+            file_name="c.xlsx",
+            file_size=len(data),
+            ttl_seconds=600,
+            upload=data,
+        )
         plan_run(session, run, data, read_options())
         assert claim_for_apply(session, run) is None
         run_id = run.id

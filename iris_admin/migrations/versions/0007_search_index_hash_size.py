@@ -14,9 +14,8 @@ Create Date: 2026-11-23 06:30:00
 
 from alembic import op
 
-
-revision = '0007'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
