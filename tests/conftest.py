@@ -24,8 +24,11 @@ from iris_admin.extension import db_session
 from iris_admin.models import Role, User
 from iris_admin.schema import upgrade
 from tests import postgres_server
+from tests.live_server import ThreadedLiveServer
+from tests.passwords import PASSWORD, password_hash
 
-PASSWORD = "correct horse battery"
+pytest_plugins = ["tests.process_guard"]
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -59,6 +62,24 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     server = config.stash.get(_SERVER_KEY, None)
     if server is not None:
         postgres_server.stop(server)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL run repeats only the tests that use a database.
+
+    A test that never asks for ``database_url`` (directly or through ``app`` and the
+    fixtures built on it) runs the same code whatever the backend; the SQLite run
+    already ran it. Tests that need PostgreSQL on every run ask for ``postgres_url``.
+    """
+    if BACKEND != "postgresql":
+        return
+    kept, backend_free = [], []
+    for item in items:
+        uses_database = "database_url" in getattr(item, "fixturenames", ())
+        (kept if uses_database else backend_free).append(item)
+    if backend_free:
+        config.hook.pytest_deselected(items=backend_free)
+        items[:] = kept
 
 
 def pytest_report_header() -> str:
@@ -172,8 +193,13 @@ def app(app_config: dict) -> Iterator[Flask]:
 
 
 def make_user(email: str, role: str, name: str | None = None, active: bool = True) -> User:
-    user = User(email=email, name=name or email.split("@")[0].title(), role=role, active=active)
-    user.set_password(PASSWORD)
+    user = User(
+        email=email,
+        name=name or email.split("@")[0].title(),
+        role=role,
+        active=active,
+        password_hash=password_hash(),
+    )
     session = db_session()
     session.add(user)
     session.commit()
@@ -276,7 +302,17 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture
-def server_url(live_server) -> str:
+def live_server(app: Flask) -> Iterator[ThreadedLiveServer]:
+    """The app served on a thread of this process (replaces pytest-flask's forking one)."""
+    server = ThreadedLiveServer(app).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def server_url(live_server: ThreadedLiveServer) -> str:
     return live_server.url().rstrip("/")
 
 

@@ -6,11 +6,9 @@ through the real models and session; every id the tests need is on ``World``.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 from flask import g
-from werkzeug.security import generate_password_hash
 
 from iris_admin.extension import db_session
 from iris_admin.models import (
@@ -26,6 +24,7 @@ from iris_admin.models import (
 )
 from tests.conftest import PASSWORD, Client
 from tests.factories import make_customer
+from tests.passwords import password_hash
 
 ACTORS = ("anonymous", "own", "all", "manager", "staff", "admin")
 
@@ -84,14 +83,8 @@ class World:
         }
 
 
-@functools.cache
-def _password_hash() -> str:
-    # One real scrypt hash shared by the world's accounts: hashing takes ~0.4 s here.
-    return generate_password_hash(PASSWORD)
-
-
 def world_user(email: str, role: str, name: str, *, commit: bool = True) -> User:
-    user = User(email=email, name=name, role=role, active=True, password_hash=_password_hash())
+    user = User(email=email, name=name, role=role, active=True, password_hash=password_hash())
     db_session().add(user)
     if commit:
         db_session().commit()
