@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from urllib.parse import urljoin, urlsplit
 
 from flask import (
     Blueprint,
@@ -26,6 +25,7 @@ from wtforms.validators import DataRequired
 from .extension import db_session
 from .models import User
 from .permissions import has_permission, is_staff_user
+from .redirects import safe_redirect_path
 from .throttle import LoginThrottle, ThrottleRules
 
 auth_blueprint = Blueprint("iris_auth", __name__)
@@ -35,20 +35,6 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me logged in"))
-
-
-def is_safe_redirect(target: str | None) -> bool:
-    """Only paths on this site: never another host, never a scheme-relative URL."""
-    if not target:
-        return False
-    reference = urlsplit(request.host_url)
-    resolved = urlsplit(urljoin(request.host_url, target))
-    return (
-        resolved.scheme in ("http", "https")
-        and resolved.netloc == reference.netloc
-        and not target.startswith("//")
-        and "\\" not in target
-    )
 
 
 def landing_url(user: User) -> str:
@@ -87,8 +73,8 @@ def login():
             user.mark_logged_in()
             throttle.forget_account(email)
             db_session().commit()
-            target = request.args.get("next")
-            return redirect(target if is_safe_redirect(target) else landing_url(user))
+            target = safe_redirect_path(request.args.get("next"))
+            return redirect(target or landing_url(user))
     return render_template("iris_admin/auth/login.html", form=form)
 
 

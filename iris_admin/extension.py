@@ -97,6 +97,10 @@ class IrisAdmin:
         state = IrisState(db=db, admin=admin)
         app.extensions["iris_admin"] = state
 
+        from .redirects import guard_admin_return_urls
+
+        guard_admin_return_urls(app, admin.url)
+
         if app.config["IRIS_HEALTHZ"]:
             from .health import health_blueprint
 
