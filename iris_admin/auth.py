@@ -95,6 +95,10 @@ def _throttled(form: LoginForm, seconds: int):
 
 @auth_blueprint.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # Every session of the account ends, not only this browser's.
+        current_user.end_all_sessions()
+        db_session().commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("iris_auth.login"))

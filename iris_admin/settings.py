@@ -45,6 +45,9 @@ DEFAULTS: dict[str, object] = {
     # Access level of a customer link -> portal rights; None means the built-in table
     # (iris_admin.permissions.DEFAULT_ACCESS_RIGHTS).
     "IRIS_PORTAL_ACCESS_RIGHTS": None,
+    # Days a "keep me logged in" cookie lasts (Flask-Login's REMEMBER_COOKIE_DURATION,
+    # unless the app sets that itself). Logging out or a password change ends it sooner.
+    "IRIS_REMEMBER_DAYS": 14,
     # Log-in throttling: failed log-ins allowed per account and per client address
     # within the window (seconds) before further attempts are refused. Counted in
     # the database, so all workers share the counts.
