@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired
 
 from .extension import db_session
 from .models import User
+from .passwords import password_matches
 from .permissions import has_permission, is_staff_user
 from .redirects import safe_redirect_path
 from .throttle import LoginThrottle, ThrottleRules
@@ -62,16 +63,16 @@ def login():
         if wait is not None:
             return _throttled(form, wait)
         user = find_user_by_email(email)
-        if user is None or not user.check_password(form.password.data or ""):
+        if not password_matches(user, form.password.data or ""):
             throttle.record_failure(email, address)
             db_session().commit()
             flash(_("Wrong e-mail address or password."), "error")
-        elif not user.is_active:
+        elif user is None or not user.is_active:
             flash(_("This account is deactivated. Ask an administrator."), "error")
         else:
             login_user(user, remember=form.remember.data)
             user.mark_logged_in()
-            throttle.forget_account(email)
+            throttle.forget_account(email, address)
             db_session().commit()
             target = safe_redirect_path(request.args.get("next"))
             return redirect(target or landing_url(user))
