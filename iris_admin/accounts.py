@@ -68,6 +68,16 @@ def change_password(user: User, *, current: str, new: str) -> None:
     user.set_password(new)
 
 
+def not_a_customer_account(user: User) -> str:
+    return str(
+        _l(
+            "%(email)s is a %(role)s account; only customer accounts are linked to customers.",
+            email=user.email,
+            role=user.role,
+        )
+    )
+
+
 def link_customer_user(user: User, customer_code: str, access: str) -> tuple[CustomerUser, bool]:
     """Link a customer account to the customer with this code (or change the link's access).
 
@@ -86,16 +96,7 @@ def link_customer_user(user: User, customer_code: str, access: str) -> tuple[Cus
             )
         ) from exc
     if user.role != Role.CUSTOMER.value:
-        raise AccountError(
-            str(
-                _l(
-                    "%(email)s is a %(role)s account; only customer accounts are linked to "
-                    "customers.",
-                    email=user.email,
-                    role=user.role,
-                )
-            )
-        )
+        raise AccountError(not_a_customer_account(user))
     key = code_key(customer_code)
     customer = (
         db_session().scalar(select(Customer).where(func.lower(Customer.code) == key))

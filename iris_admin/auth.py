@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from urllib.parse import urljoin, urlsplit
 
 from flask import (
     Blueprint,
@@ -25,7 +24,9 @@ from wtforms.validators import DataRequired
 
 from .extension import db_session
 from .models import User
+from .passwords import password_matches
 from .permissions import has_permission, is_staff_user
+from .redirects import safe_redirect_path
 from .throttle import LoginThrottle, ThrottleRules
 
 auth_blueprint = Blueprint("iris_auth", __name__)
@@ -35,20 +36,6 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me logged in"))
-
-
-def is_safe_redirect(target: str | None) -> bool:
-    """Only paths on this site: never another host, never a scheme-relative URL."""
-    if not target:
-        return False
-    reference = urlsplit(request.host_url)
-    resolved = urlsplit(urljoin(request.host_url, target))
-    return (
-        resolved.scheme in ("http", "https")
-        and resolved.netloc == reference.netloc
-        and not target.startswith("//")
-        and "\\" not in target
-    )
 
 
 def landing_url(user: User) -> str:
@@ -76,19 +63,19 @@ def login():
         if wait is not None:
             return _throttled(form, wait)
         user = find_user_by_email(email)
-        if user is None or not user.check_password(form.password.data or ""):
+        if not password_matches(user, form.password.data or ""):
             throttle.record_failure(email, address)
             db_session().commit()
             flash(_("Wrong e-mail address or password."), "error")
-        elif not user.is_active:
+        elif user is None or not user.is_active:
             flash(_("This account is deactivated. Ask an administrator."), "error")
         else:
             login_user(user, remember=form.remember.data)
             user.mark_logged_in()
-            throttle.forget_account(email)
+            throttle.forget_account(email, address)
             db_session().commit()
-            target = request.args.get("next")
-            return redirect(target if is_safe_redirect(target) else landing_url(user))
+            target = safe_redirect_path(request.args.get("next"))
+            return redirect(target or landing_url(user))
     return render_template("iris_admin/auth/login.html", form=form)
 
 
@@ -109,6 +96,10 @@ def _throttled(form: LoginForm, seconds: int):
 
 @auth_blueprint.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # Every session of the account ends, not only this browser's.
+        current_user.end_all_sessions()
+        db_session().commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("iris_auth.login"))

@@ -28,7 +28,6 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 
-from .models import User
 from .settings import apply_defaults
 
 
@@ -97,6 +96,10 @@ class IrisAdmin:
         state = IrisState(db=db, admin=admin)
         app.extensions["iris_admin"] = state
 
+        from .redirects import guard_admin_return_urls
+
+        guard_admin_return_urls(app, admin.url)
+
         if app.config["IRIS_HEALTHZ"]:
             from .health import health_blueprint
 
@@ -131,13 +134,9 @@ class IrisAdmin:
             manager.login_message = _l("Please log in to continue.")
             manager.login_message_category = "info"
 
-            @manager.user_loader
-            def load_user(user_id: str) -> User | None:
-                if not user_id.isdigit():
-                    return None
-                user = db.session.get(User, int(user_id))
-                # A deactivated account is logged out at its next request.
-                return user if user is not None and user.is_active else None
+            from .sessions import configure_sessions
+
+            configure_sessions(app, manager, db)
 
     @staticmethod
     def _add_views(app: Flask, state: IrisState) -> None:

@@ -37,6 +37,10 @@ def report_issue(
     priority: str = IssuePriority.NORMAL.value,
 ) -> Issue:
     ensure_accepts_new_issues(customer)
+    from .reporters import may_report_for, reporter_refusal
+
+    if not may_report_for(session, customer.id, reporter):
+        raise IssueRefused(reporter_refusal(reporter))
     title = (title or "").strip()
     if not title:
         raise IssueRefused(str(_l("An issue needs a title.")))

@@ -45,12 +45,19 @@ DEFAULTS: dict[str, object] = {
     # Access level of a customer link -> portal rights; None means the built-in table
     # (iris_admin.permissions.DEFAULT_ACCESS_RIGHTS).
     "IRIS_PORTAL_ACCESS_RIGHTS": None,
-    # Log-in throttling: failed log-ins allowed per account and per client address
-    # within the window (seconds) before further attempts are refused. Counted in
-    # the database, so all workers share the counts.
+    # Days a "keep me logged in" cookie lasts (Flask-Login's REMEMBER_COOKIE_DURATION,
+    # unless the app sets that itself). Logging out or a password change ends it sooner.
+    "IRIS_REMEMBER_DAYS": 14,
+    # Log-in throttling, counted in the database so all workers share the counts. A
+    # client address with this many failed log-ins within the window (seconds) is
+    # refused until the window has passed. An account with this many failures is
+    # slowed down, not locked: addresses that failed for it wait IRIS_LOGIN_ACCOUNT_DELAY
+    # seconds after its latest failure, doubled for every further failure (at most the
+    # window); any other address may still log in with the right password.
     "IRIS_LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
     "IRIS_LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "IRIS_LOGIN_FAILURE_WINDOW": 15 * 60,
+    "IRIS_LOGIN_ACCOUNT_DELAY": 60,
     # -- messages (e-mail and SMS through the outbox; see iris_admin.messaging) ----------
     # SMTP server for e-mail. No host: e-mails stay in the outbox and fail with a clear
     # error after the retries. TLS is "starttls" (port 587), "ssl" (port 465) or "none".

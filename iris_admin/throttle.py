@@ -1,4 +1,10 @@
-"""Log-in throttling: too many failures per account or per address within a window.
+"""Log-in throttling: too many failures per address within a window; a slow-down per account.
+
+An address with too many failures waits until the window has passed. An account
+with too many failures is slowed down, not locked: only addresses that failed for
+it wait (a delay that doubles with every further failure, at most the window), so
+nobody can lock a user out by typing wrong passwords for them, and the right
+password from an address that has not failed is never refused.
 
 Counters are rows in ``iris_login_failure`` rather than a per-process counter
 (Flask-Limiter's default memory storage), so every worker of a hosted
@@ -13,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from .models import LoginFailure
@@ -25,6 +31,7 @@ class ThrottleRules:
     max_per_account: int
     max_per_address: int
     window: timedelta
+    account_delay: timedelta = timedelta(seconds=60)
 
     @classmethod
     def from_config(cls, config: dict) -> ThrottleRules:
@@ -32,6 +39,7 @@ class ThrottleRules:
             max_per_account=int(config["IRIS_LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
             max_per_address=int(config["IRIS_LOGIN_MAX_FAILURES_PER_ADDRESS"]),
             window=timedelta(seconds=int(config["IRIS_LOGIN_FAILURE_WINDOW"])),
+            account_delay=timedelta(seconds=int(config["IRIS_LOGIN_ACCOUNT_DELAY"])),
         )
 
 
@@ -45,12 +53,10 @@ class LoginThrottle:
 
     def retry_after(self, email: str, address: str) -> int | None:
         """Seconds until a log-in for this account from this address may be tried; None: now."""
-        waits = [
-            self._wait(LoginFailure.email == _key(email), self.rules.max_per_account),
-            self._wait(LoginFailure.address == address, self.rules.max_per_address),
-        ]
-        longest = max((wait for wait in waits if wait is not None), default=None)
-        return longest
+        address_wait = self._wait(LoginFailure.address == address, self.rules.max_per_address)
+        if address_wait is not None:
+            return address_wait
+        return self._account_delay(_key(email), address)
 
     def record_failure(self, email: str, address: str) -> None:
         now = self.now()
@@ -60,9 +66,39 @@ class LoginThrottle:
         )
         self.session.add(LoginFailure(email=_key(email), address=address[:45], created_at=now))
 
-    def forget_account(self, email: str) -> None:
-        """After a successful log-in the account starts with a clean slate (the address does not)."""
-        self.session.execute(delete(LoginFailure).where(LoginFailure.email == _key(email)))
+    def forget_account(self, email: str, address: str) -> None:
+        """After a successful log-in, this address's failures for the account are forgotten.
+
+        Only this address's: another address's failures (someone guessing) keep counting.
+        """
+        self.session.execute(
+            delete(LoginFailure).where(
+                LoginFailure.email == _key(email), LoginFailure.address == address[:45]
+            )
+        )
+
+    def _account_delay(self, key: str, address: str) -> int | None:
+        limit = self.rules.max_per_account
+        if limit <= 0:
+            return None
+        recent = [
+            LoginFailure.email == key,
+            LoginFailure.created_at > self.now() - self.rules.window,
+        ]
+        failures, latest = self.session.execute(
+            select(func.count(), func.max(LoginFailure.created_at)).where(*recent)
+        ).one()
+        if failures < limit or latest is None:
+            return None
+        failed_here = self.session.scalar(
+            select(LoginFailure.id).where(*recent, LoginFailure.address == address[:45]).limit(1)
+        )
+        if failed_here is None:
+            return None  # an address that has not failed for this account may always try
+        doublings = min(failures - limit, 16)
+        delay = min(self.rules.account_delay * 2**doublings, self.rules.window)
+        seconds = (latest + delay - self.now()).total_seconds()
+        return max(1, math.ceil(seconds)) if seconds > 0 else None
 
     def _wait(self, condition: ColumnElement[bool], limit: int) -> int | None:
         if limit <= 0:

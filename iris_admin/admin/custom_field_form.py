@@ -18,6 +18,7 @@ from flask_admin.helpers import get_form_data
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.validators import ValidationError
@@ -87,7 +88,8 @@ def unbound_field(custom_field: CustomField) -> Any:
     spec = FieldSpec.of(custom_field)
     common: dict[str, Any] = {
         "label": custom_field.label,
-        "description": custom_field.help_text or "",
+        # Plain text: Flask-Admin renders a field's description unescaped (|safe).
+        "description": escape(custom_field.help_text or ""),
         "validators": [CustomValue(spec)],
         "spec": spec,
     }

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload, object_session
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..accounts import not_a_customer_account
 from ..customers import (
     CustomerInUse,
     code_taken,
@@ -29,7 +30,15 @@ from ..customers import (
 )
 from ..extension import iris_state
 from ..forms import OPTIONAL_EMAIL, OPTIONAL_PHONE, EmptyToNone
-from ..models import Contact, Customer, CustomerStatus, CustomerUser, InvoiceAddress, User
+from ..models import (
+    Contact,
+    Customer,
+    CustomerStatus,
+    CustomerUser,
+    InvoiceAddress,
+    Role,
+    User,
+)
 from ..models.messages import Message
 from ..permissions import has_permission
 from ..search_index import SearchTerms
@@ -323,6 +332,8 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
         },
         "accounts": {
             "fields": ("name", "email"),
+            # Only customer accounts are linked to customers (never staff or admins).
+            "filters": ["role = 'customer'"],
             "order_by": "name",
             "page_size": 10,
             "placeholder": _l("Search a user by name or e-mail"),
@@ -667,6 +678,9 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
         if not form.validate_on_submit():
             return self._show_form_errors(customer, "user-new", form)
         account: User = form.account.data
+        if account.role != Role.CUSTOMER.value:
+            form.account.errors.append(not_a_customer_account(account))
+            return self._show_form_errors(customer, "user-new", form)
         already = self.db_session.scalar(
             select(func.count())
             .select_from(CustomerUser)

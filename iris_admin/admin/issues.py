@@ -8,8 +8,10 @@ from flask import request
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from wtforms.validators import ValidationError
 
-from ..models import Customer, Issue, IssuePriority, IssueStatus
+from ..models import Customer, Issue, IssuePriority, IssueStatus, User
+from ..reporters import ReporterLoader, may_report_for, reporter_lookup_url, reporter_refusal
 from .base import SecureModelView
 from .issue_replies import IssueConversationMixin
 
@@ -79,16 +81,30 @@ class IssueView(IssueConversationMixin, SecureModelView):
     }
     form_ajax_refs = {
         "customer": {"fields": ("name", "code"), "order_by": "name", "page_size": 10},
-        "reporter": {"fields": ("name", "email"), "order_by": "name", "page_size": 10},
     }
 
     def __init__(self, db: Any, **kwargs: Any) -> None:
+        self.reporter_loader = ReporterLoader(
+            "reporter", db.session, User, fields=("name", "email"), order_by="name", page_size=10
+        )
+        self.form_ajax_refs = {**self.form_ajax_refs, "reporter": self.reporter_loader}
         super().__init__(Issue, db, **kwargs)
+
+    def edit_form(self, obj: Issue | None = None) -> Any:
+        form = super().edit_form(obj)
+        # The picker offers the users of this issue's customer (and staff).
+        customer_id = obj.customer_id if obj is not None else None
+        url = reporter_lookup_url(self, self.reporter_loader, customer_id)
+        form.reporter.render_kw = {**(form.reporter.render_kw or {}), "data-url": url}
+        return form
 
     def on_model_change(self, form: Any, model: Issue, is_created: bool) -> None:
         from .statuses import refuse_issue_for_blocked_customer
 
         refuse_issue_for_blocked_customer(model, is_created)
+        customer_id = model.customer.id if model.customer is not None else None
+        if not may_report_for(self.db_session, customer_id, model.reporter):
+            raise ValidationError(reporter_refusal(model.reporter))
 
     def customer_filter_arg(self) -> str:
         for index, flt in enumerate(self._filters or ()):

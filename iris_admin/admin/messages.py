@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..messaging.outbox import cancel_message
 from ..models import Channel, Message, MessageKind, MessageStatus
 from ..permissions import has_permission
+from ..redirects import safe_redirect_path
 from .base import SecureModelView
 
 log = logging.getLogger(__name__)
@@ -221,9 +222,9 @@ class MessageView(SecureModelView):
     def cancel_view(self, message_id: int) -> Any:
         if not has_permission("customers.edit"):
             abort(403)
-        back = request.form.get("next") or self.get_url(".details_view", id=message_id)
-        if not back.startswith("/") or back.startswith("//"):
-            back = self.get_url(".details_view", id=message_id)
+        back = safe_redirect_path(request.form.get("next")) or self.get_url(
+            ".details_view", id=message_id
+        )
         outcome = cancel_and_report(self.db_session, message_id)
         if outcome is None:
             abort(404)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Length, ValidationError
 
 from ..accounts import email_taken
 from ..forms import EmailAddress
 from ..models import CustomerUser, Issue, Role, User
+from ..sessions import end_sessions_of, keep_own_session
 from .base import SecureModelView
 
 ROLE_LABELS = {
@@ -75,6 +77,20 @@ class UserView(SecureModelView):
                 raise ValidationError(_("The password needs at least 8 characters."))
             model.set_password(password)
         model.email = model.email.strip().lower()
+        if not is_created and not model.active and inspect(model).attrs.active.history.deleted:
+            model.end_all_sessions()  # deactivated: logged out everywhere at once
+
+    def after_model_change(self, form: Any, model: User, is_created: bool) -> None:
+        if not is_created:
+            keep_own_session(model)
+
+    @action(
+        "end_sessions",
+        _l("Log out everywhere"),
+        _l("End every session of the selected accounts, on every device?"),
+    )
+    def action_end_sessions(self, ids: tuple[str, ...]) -> None:
+        end_sessions_of(self.db_session, self._typed_ids(ids))
 
     def on_model_delete(self, model: User) -> None:
         session = self.db_session

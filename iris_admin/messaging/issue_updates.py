@@ -22,7 +22,7 @@ from flask import current_app, has_app_context, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..models import (
     Issue,
@@ -105,6 +105,7 @@ def _queue_pending(session: Session) -> None:
 
 def _recipients(issue: Issue, update: PendingUpdate) -> list[Recipient]:
     from ..permissions import has_permission
+    from ..reporters import may_report_for
 
     recipients: list[Recipient] = []
     reporter = issue.reporter
@@ -122,6 +123,8 @@ def _recipients(issue: Issue, update: PendingUpdate) -> list[Recipient]:
         and reporter.email
         and has_permission("portal.access", reporter)
         and not changed_by_reporter
+        # Never another customer's user, whatever an older version let through.
+        and may_report_for(object_session(issue), issue.customer_id, reporter)
     ):
         recipients.append(Recipient(reporter.email, reporter.name))
     customer = issue.customer

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -41,6 +41,10 @@ class User(TimestampMixin, IrisBase):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     role: Mapped[str] = mapped_column(String(20), default=Role.STAFF.value)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Part of get_id(): raising it ends every session and remember cookie of the account.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Preferred language (a locale code such as "en" or "nl"); None: the app's default.
+    language: Mapped[str | None] = mapped_column(String(10))
 
     customer_links: Mapped[list[CustomerUser]] = relationship(
         back_populates="user", passive_deletes="all"
@@ -60,7 +64,12 @@ class User(TimestampMixin, IrisBase):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # "<id>:<session version>"; iris_admin.sessions reads it back.
+        return f"{self.id}:{self.session_version or 1}"
+
+    def end_all_sessions(self) -> None:
+        """Every session and remember cookie of this account stops working."""
+        self.session_version = (self.session_version or 1) + 1
 
     @property
     def is_staff(self) -> bool:
@@ -69,6 +78,8 @@ class User(TimestampMixin, IrisBase):
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt with a random salt.
         self.password_hash = generate_password_hash(password)
+        if self.id is not None:
+            self.end_all_sessions()  # a new password ends every old session
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

@@ -26,7 +26,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
@@ -420,6 +420,8 @@ def password() -> Any:
         form.current_password.errors = [*form.current_password.errors, str(exc)]
         return render_profile(ProfileForm(obj=current_user, formdata=None), form), 400
     if commit_or_explain():
+        # The change ended every session of the account; this one goes on.
+        login_user(current_user._get_current_object())
         flash(_("Your password was changed."), "success")
     return redirect(url_for(".profile"))
 

@@ -197,20 +197,52 @@ class Clock:
         return self.now
 
 
-def test_throttle_window_slides(app):
+def test_throttle_address_window_slides(app):
     clock = Clock()
-    rules = ThrottleRules(max_per_account=3, max_per_address=100, window=timedelta(minutes=10))
+    rules = ThrottleRules(max_per_account=100, max_per_address=3, window=timedelta(minutes=10))
     throttle = LoginThrottle(db_session(), rules, now=clock)
-    for minute in range(3):
+    for number in range(3):
+        clock.now += timedelta(minutes=1)
+        assert throttle.retry_after(f"u{number}@x.example", "10.0.0.1") is None
+        throttle.record_failure(f"u{number}@x.example", "10.0.0.1")
+    # Three failures at 12:01, 12:02, 12:03: paused until the first is 10 minutes old.
+    assert throttle.retry_after("anyone@x.example", "10.0.0.1") == 8 * 60
+    assert throttle.retry_after("anyone@x.example", "10.0.0.2") is None
+    clock.now += timedelta(minutes=8)
+    assert throttle.retry_after("anyone@x.example", "10.0.0.1") is None
+
+
+def test_throttle_slows_an_account_down_without_locking_it(app):
+    clock = Clock()
+    rules = ThrottleRules(
+        max_per_account=3,
+        max_per_address=100,
+        window=timedelta(minutes=10),
+        account_delay=timedelta(minutes=1),
+    )
+    throttle = LoginThrottle(db_session(), rules, now=clock)
+    for _minute in range(3):
         clock.now += timedelta(minutes=1)
         assert throttle.retry_after("A@x.example", "10.0.0.1") is None
         throttle.record_failure("a@x.example ", "10.0.0.1")
-    # Three failures at 12:01, 12:02, 12:03: paused until the first is 10 minutes old.
-    assert throttle.retry_after("a@x.example", "10.0.0.2") == 8 * 60
-    clock.now += timedelta(minutes=8)
+    # The failing address waits one minute after the latest failure ...
+    assert throttle.retry_after("a@x.example", "10.0.0.1") == 60
+    # ... an address that has not failed for the account never waits.
     assert throttle.retry_after("a@x.example", "10.0.0.2") is None
-    throttle.forget_account("a@x.example")
-    assert throttle.retry_after("a@x.example", "10.0.0.2") is None
+    clock.now += timedelta(minutes=1)
+    assert throttle.retry_after("a@x.example", "10.0.0.1") is None
+    # Every further failure doubles the delay, up to the window.
+    throttle.record_failure("a@x.example", "10.0.0.1")
+    assert throttle.retry_after("a@x.example", "10.0.0.1") == 2 * 60
+    clock.now += timedelta(minutes=2)
+    throttle.record_failure("a@x.example", "10.0.0.3")
+    assert throttle.retry_after("a@x.example", "10.0.0.1") == 4 * 60
+    for _number in range(6):
+        throttle.record_failure("a@x.example", "10.0.0.1")
+    assert throttle.retry_after("a@x.example", "10.0.0.1") == 10 * 60
+    # A successful log-in from the user's address forgets only that address's failures.
+    throttle.forget_account("a@x.example", "10.0.0.3")
+    assert throttle.retry_after("a@x.example", "10.0.0.1") == 10 * 60
 
 
 def test_throttle_prunes_old_failures(app):
