@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TypeGuard
 from urllib.parse import urljoin, urlsplit
 
 from flask import (
@@ -37,7 +38,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me logged in"))
 
 
-def is_safe_redirect(target: str | None) -> bool:
+def is_safe_redirect(target: str | None) -> TypeGuard[str]:
     """Only paths on this site: never another host, never a scheme-relative URL."""
     if not target:
         return False

@@ -61,7 +61,8 @@ class LoginThrottle:
         self.session.add(LoginFailure(email=_key(email), address=address[:45], created_at=now))
 
     def forget_account(self, email: str) -> None:
-        """After a successful log-in the account starts with a clean slate (the address does not)."""
+        """After a successful log-in the account starts with a clean slate (the address does
+        not)."""
         self.session.execute(delete(LoginFailure).where(LoginFailure.email == _key(email)))
 
     def _wait(self, condition: ColumnElement[bool], limit: int) -> int | None:

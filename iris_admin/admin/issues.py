@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from flask import request
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
@@ -45,7 +46,7 @@ class IssueView(IssueConversationMixin, SecureModelView):
     list_template = "iris_admin/issue_list.html"
     can_view_details = True
     column_list = ("id", "title", "customer", "status", "priority", "reporter", "updated_at")
-    column_labels = {
+    column_labels: ClassVar[dict[str, Any]] = {
         "id": "#",
         "title": _l("Title"),
         "description": _l("Description"),
@@ -59,7 +60,7 @@ class IssueView(IssueConversationMixin, SecureModelView):
     column_default_sort = ("updated_at", True)
     column_sortable_list = ("id", "title", "status", "priority", "updated_at")
     column_searchable_list = ("title",)
-    column_formatters = {
+    column_formatters: ClassVar[dict[str, Callable[..., Any]]] = {
         "customer": _customer_link,
         "status": lambda v, c, m, n: STATUS_LABELS.get(m.status, m.status),
         "priority": lambda v, c, m, n: PRIORITY_LABELS.get(m.priority, m.priority),
@@ -73,11 +74,11 @@ class IssueView(IssueConversationMixin, SecureModelView):
         FilterEqual(Issue.priority, _l("Priority"), options=tuple(PRIORITY_LABELS.items())),
     )
     form_columns = ("title", "description", "customer", "status", "priority", "reporter")
-    form_choices = {
+    form_choices: ClassVar[dict[str, list[tuple[str, Any]]]] = {
         "status": [(k, str(v)) for k, v in STATUS_LABELS.items()],
         "priority": [(k, str(v)) for k, v in PRIORITY_LABELS.items()],
     }
-    form_ajax_refs = {
+    form_ajax_refs: ClassVar[dict[str, dict[str, Any]]] = {
         "customer": {"fields": ("name", "code"), "order_by": "name", "page_size": 10},
         "reporter": {"fields": ("name", "email"), "order_by": "name", "page_size": 10},
     }

@@ -188,7 +188,7 @@ def test_status_history_is_written_outside_requests_too(app):
     ]
 
 
-# -- the throttle, with a clock the test controls ------------------------------------------------------
+# -- the throttle, with a clock the test controls --------------------------------------------------
 class Clock:
     def __init__(self) -> None:
         self.now = datetime(2026, 1, 1, 12, 0, 0)
@@ -201,7 +201,7 @@ def test_throttle_window_slides(app):
     clock = Clock()
     rules = ThrottleRules(max_per_account=3, max_per_address=100, window=timedelta(minutes=10))
     throttle = LoginThrottle(db_session(), rules, now=clock)
-    for minute in range(3):
+    for _minute in range(3):
         clock.now += timedelta(minutes=1)
         assert throttle.retry_after("A@x.example", "10.0.0.1") is None
         throttle.record_failure("a@x.example ", "10.0.0.1")
