@@ -9,7 +9,8 @@ by default) on the given database, seeding ``--customers`` first when it has non
 creating an admin account with ``flask iris create-user`` when missing. Then
 ``--clients`` threads of this one process (the load comes from a second process, as a
 proxy's would), each logged in through /login first, request overview URLs together
-for ``--seconds`` seconds: pages near the start and deep in the list, sorts by name and code both ways,
+for ``--seconds`` seconds: pages near the start and deep in the list, sorts by name and code
+both ways,
 and searches for parts of names, codes, phone numbers and cities. Every answer must be
 a 200 overview page; anything else counts as an error.
 
@@ -38,9 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a plain script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402  needs the sys.path entry above
 
-from bench.harness import (  # noqa: E402
+from bench.harness import (  # noqa: E402  needs the sys.path entry above
     Browser,
     database_kind,
     describe_url,

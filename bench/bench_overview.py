@@ -40,9 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a plain script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402  needs the sys.path entry above
 
-from bench.harness import (  # noqa: E402
+from bench.harness import (  # noqa: E402  needs the sys.path entry above
     Browser,
     database_kind,
     describe_url,
@@ -53,7 +53,7 @@ from bench.harness import (  # noqa: E402
     running_gunicorn,
     sqlite_url,
 )
-from iris_admin.seed import SeedResult  # noqa: E402
+from iris_admin.seed import SeedResult  # noqa: E402  needs the sys.path entry above
 
 PAGE_SIZE = 20  # SecureModelView.page_size
 TARGET_PAGE = 5000  # "page 5,000" as a user counts; Flask-Admin's ?page= is 0-based
@@ -364,11 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="iris-bench-"))
-    if args.database_url:
-        database_url = args.database_url
-    else:
-        # Absolute: the server runs in the project folder, not in the caller's.
-        database_url = sqlite_url(args.database or workdir / "bench.sqlite")
+    # A SQLite path is made absolute: the server runs in the project folder, not the caller's.
+    database_url = args.database_url or sqlite_url(args.database or workdir / "bench.sqlite")
     expect = None
     try:
         seeding = prepare_database(database_url, args.customers)

@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a plain script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select  # noqa: E402  needs the sys.path entry above
 
-from bench.harness import (
+from bench.harness import (  # noqa: E402  needs the sys.path entry above
     database_kind,
     describe_url,
     load_average,
@@ -46,18 +46,18 @@ from bench.harness import (
     prepare_database,
     sqlite_url,
 )
-from iris_admin import create_app
-from iris_admin.admin.overview_query import (
+from iris_admin import create_app  # noqa: E402  needs the sys.path entry above
+from iris_admin.admin.overview_query import (  # noqa: E402  needs the sys.path entry above
     SAMPLE_PERCENT,
     count_capped,
     count_customers,
     estimate_rows,
     sampled_count,
 )
-from iris_admin.extension import iris_state
-from iris_admin.models import Customer
-from iris_admin.search_index import SearchTerms, index_ids
-from iris_admin.validation import national_digits
+from iris_admin.extension import iris_state  # noqa: E402  needs the sys.path entry above
+from iris_admin.models import Customer  # noqa: E402  needs the sys.path entry above
+from iris_admin.search_index import SearchTerms, index_ids  # noqa: E402  needs the sys.path entry above
+from iris_admin.validation import national_digits  # noqa: E402  needs the sys.path entry above
 
 PAGE_SIZE = 20
 LIST_TARGET_MS = 50

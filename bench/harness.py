@@ -28,11 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a plain script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, select  # noqa: E402
+from sqlalchemy import create_engine, func, select  # noqa: E402  needs the sys.path entry above
 
-from iris_admin import schema  # noqa: E402
-from iris_admin.models import Customer, User  # noqa: E402
-from iris_admin.seed import SeedResult, seed_customers  # noqa: E402
+from iris_admin import schema  # noqa: E402  needs the sys.path entry above
+from iris_admin.models import Customer, User  # noqa: E402  needs the sys.path entry above
+from iris_admin.seed import SeedResult, seed_customers  # noqa: E402  needs the sys.path entry above
 
 ADMIN_EMAIL = "bench-admin@example.com"
 ADMIN_PASSWORD = "bench-admin-password"

@@ -2,7 +2,7 @@
 
 import os
 
-from config.default import *  # noqa: F403
+from config.default import *  # noqa: F403  a settings module extends the defaults
 
 SECRET_KEY = os.environ.get("IRIS_SECRET_KEY") or "development-only-not-secret"
 

@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from config.default import *  # noqa: F403
+from config.default import *  # noqa: F403  a settings module extends the defaults
 from config.environment import REQUIRED, read_environment
 
 SESSION_COOKIE_SECURE = True

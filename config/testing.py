@@ -1,6 +1,6 @@
 """Tests: each test passes its own database URL."""
 
-from config.default import *  # noqa: F403
+from config.default import *  # noqa: F403  a settings module extends the defaults
 
 TESTING = True
 SECRET_KEY = "testing-only"

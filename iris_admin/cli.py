@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from werkzeug.serving import run_simple
 
 from .accounts import AccountError, create_user, find_user, link_customer_user
-from .extension import iris_state
+from .extension import current_flask_app, iris_state
 from .schema import current_revision, head_revision, make_revision, upgrade
 
 iris_cli = AppGroup("iris", help="iris-admin: customers for Flask-Admin.")
@@ -53,7 +52,7 @@ def demo_command(port: int, no_serve: bool, customers: int) -> None:
     if not no_serve:
         from .messaging.background import start_background_dispatcher
 
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        app = current_flask_app()
         start_background_dispatcher(app)
         # Flask refuses app.run() inside a ``flask`` command, so serve with Werkzeug directly.
         run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False, use_debugger=False)
@@ -188,6 +187,6 @@ def makemigration_command(message: str) -> None:
 
 
 from .importing import cli as _import_cli  # noqa: E402,F401  (adds iris import / export)
-from .messaging.cli import dispatch_command  # noqa: E402
+from .messaging.cli import dispatch_command  # noqa: E402  registered after the group above
 
 iris_cli.add_command(dispatch_command)

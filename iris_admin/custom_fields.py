@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -241,7 +242,7 @@ def clean_value(custom_field: CustomField | FieldSpec, value: Any) -> Any:
             raise InvalidValue(_l("%(field)s is required.", field=custom_field.label))
         return None
     kind = custom_field.field_type
-    if kind == _TEXT or kind == _LONG_TEXT:
+    if kind in (_TEXT, _LONG_TEXT):
         text = str(value).strip() if not isinstance(value, (date, datetime)) else value.isoformat()
         if kind == _TEXT:
             text = " ".join(text.split())
@@ -409,8 +410,8 @@ def _column_for(custom_field: CustomField) -> CustomFieldColumn:
         options=options,
         aliases=(custom_field.key,),
         text=kind != FieldType.NUMBER.value,
-        clean=lambda value, _spec=spec: clean_value(_spec, value),
-        export=lambda stored, _spec=spec: export_value(_spec, stored),
+        clean=partial(clean_value, spec),
+        export=partial(export_value, spec),
     )
 
 

@@ -157,7 +157,8 @@ def _mobile(rng: random.Random) -> str:
 
 def _address(rng: random.Random) -> tuple[str, str, str]:
     city, prefix, _area = rng.choice(CITIES)
-    postal = f"{prefix}{rng.randint(10, 99)} {rng.choice('ABCDEGHJKLMNPRSTVWXZ')}{rng.choice('ABCDEGHJKLMNPRSTVWXZ')}"
+    letters = "ABCDEGHJKLMNPRSTVWXZ"
+    postal = f"{prefix}{rng.randint(10, 99)} {rng.choice(letters)}{rng.choice(letters)}"
     return f"{rng.choice(STREETS)} {rng.randint(1, 250)}", postal, city
 
 
@@ -171,7 +172,7 @@ def add_demo_data(session: Session, customers: int = 200, seed: int = 7) -> Demo
 
     rng = random.Random(seed)
     statuses = {s.name: s for s in session.scalars(select(CustomerStatus))}
-    admin = _ensure_demo_admin(session)
+    _ensure_demo_admin(session)
     staff = User(name="Sam Staff", email=DEMO_STAFF_EMAIL, role=Role.STAFF.value)
     staff.set_password(DEMO_PASSWORD)
     portal_user = User(
@@ -186,7 +187,8 @@ def add_demo_data(session: Session, customers: int = 200, seed: int = 7) -> Demo
         area = next(area for name, _prefix, area in CITIES if name == city)
         is_business = number % 3 != 0
         if is_business:
-            name = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)} {rng.choice(LEGAL_FORMS)}".strip()
+            words = (rng.choice(COMPANY_WORDS), rng.choice(COMPANY_KINDS), rng.choice(LEGAL_FORMS))
+            name = " ".join(words).strip()
             first = last = None
             email = f"info@{name.split()[0].lower()}{number}.example"
         else:

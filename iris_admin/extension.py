@@ -43,6 +43,10 @@ class IrisState:
     def session(self) -> Session:
         return self.db.session
 
+    def remove_session(self) -> None:
+        """End this thread's session (Flask-SQLAlchemy's scoped session)."""
+        self.db.session.remove()
+
 
 def iris_state() -> IrisState:
     return current_app.extensions["iris_admin"]
@@ -50,6 +54,12 @@ def iris_state() -> IrisState:
 
 def db_session() -> Session:
     return iris_state().session
+
+
+def current_flask_app() -> Flask:
+    """The app behind ``current_app``, to hand to a thread or a CLI helper."""
+    # Flask types current_app as Flask; it is a werkzeug LocalProxy, which has this method.
+    return current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
 
 
 class IrisAdmin:

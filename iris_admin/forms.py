@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -57,7 +57,7 @@ class Required:
     into text at validation time (in the user's language).
     """
 
-    field_flags = {"required": True}
+    field_flags: ClassVar[dict[str, bool]] = {"required": True}
 
     def __init__(self, message: Any) -> None:
         self.message = message
@@ -76,7 +76,7 @@ def country_select(label: Any = None, **kwargs: Any) -> SelectField:
     """Countries picked by name, stored as ISO code."""
     return SelectField(
         label or _l("Country"),
-        choices=lambda: [("", "")] + country_choices(),
+        choices=lambda: [("", ""), *country_choices()],
         validators=[OptionalValidator()],
         coerce=lambda value: value or None,
         **kwargs,

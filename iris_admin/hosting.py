@@ -30,7 +30,7 @@ class StdoutHandler(logging.StreamHandler):
         super().__init__(sys.stdout)
         self.set_name(self.name_marker)
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return sys.stdout
 
@@ -68,6 +68,7 @@ def trust_proxy_headers(app: Flask, proxies: int) -> None:
     """
     if proxies <= 0:
         return
+    # Flask's documented way to wrap the WSGI app; typeshed sees a method being replaced.
     app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
         app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
     )

@@ -31,6 +31,7 @@ from .models import (
     IssueStatusChange,
     Role,
 )
+from .models.base import IrisBase
 
 # Every permission the product knows, with the sentence admins read in the app.
 PERMISSIONS: dict[str, object] = {
@@ -126,7 +127,9 @@ SCOPED_ISSUE_DATA = (Issue, IssueReply, IssueStatusChange)
 SCOPED_CUSTOMER_DATA = (Customer, Contact, InvoiceAddress, CustomerUser)
 
 
-def visible(entity: type, user: object | None = None, *, customer_id: int | None = None) -> Select:
+def visible(
+    entity: type[IrisBase], user: object | None = None, *, customer_id: int | None = None
+) -> Select:
     """``SELECT entity`` limited to the rows ``user`` (default: the current user) may see.
 
     Every list, detail page, search, export and portal query for issues and
@@ -143,10 +146,11 @@ def visible(entity: type, user: object | None = None, *, customer_id: int | None
     """
     user = current_user if user is None else user
     user_id = _user_id(user)
-    query = select(entity)
+    query: Select = select(entity)
+    condition: ColumnElement[bool]
     if entity in SCOPED_ISSUE_DATA:
         if entity is not Issue:
-            query = query.join(Issue, Issue.id == entity.issue_id)
+            query = query.join(Issue, Issue.id == entity.__table__.c.issue_id)
         if user_id is None:
             return query.where(false())
         if has_permission("issues.view", user):
@@ -162,7 +166,7 @@ def visible(entity: type, user: object | None = None, *, customer_id: int | None
         return query.where(condition)
 
     if entity in SCOPED_CUSTOMER_DATA:
-        customer_column = Customer.id if entity is Customer else entity.customer_id
+        customer_column = entity.__table__.c["id" if entity is Customer else "customer_id"]
         if user_id is None:
             return query.where(false())
         if has_permission("customers.view", user):

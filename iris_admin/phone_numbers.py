@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from re import _parser
+from re import _parser  # type: ignore[attr-defined]  # typeshed lacks 3.11+'s re._parser
 
 import phonenumbers
 from phonenumbers import phonenumberutil as util
@@ -76,10 +76,10 @@ def _expand(match: re.Match[str], rule: str, pieces: list[str | int] | None) -> 
     # A loop, not a generator: this runs twice for every number of an import.
     out: list[str] = []
     for piece in pieces:
-        if type(piece) is int:
+        if isinstance(piece, int):
             out.append(match.group(piece) or "")
         else:
-            out.append(piece)  # type: ignore[arg-type]
+            out.append(piece)
     return "".join(out)
 
 
@@ -200,17 +200,20 @@ class _Country:
         leading = (
             re.compile(item.leading_digits_pattern[-1]) if item.leading_digits_pattern else None
         )
-        national_rule = item.format
+        pattern, rule = item.pattern, item.format
+        if pattern is None or rule is None:
+            raise ValueError("phonenumbers metadata: a number format without pattern or rule")
+        national_rule = rule
         if item.national_prefix_formatting_rule:
             national_rule = util._FIRST_GROUP_PATTERN.sub(
-                item.national_prefix_formatting_rule, item.format, count=1
+                item.national_prefix_formatting_rule, rule, count=1
             )
         return _Format(
             leading,
-            re.compile(item.pattern),
-            item.format,
+            re.compile(pattern),
+            rule,
             national_rule,
-            _compile_rule(item.format),
+            _compile_rule(rule),
             _compile_rule(national_rule),
         )
 
@@ -245,7 +248,7 @@ class _Country:
 def _country(code: int) -> _Country | None:
     """Compiled metadata for a country code used by exactly one region, else None."""
     regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ())
-    if len(regions) != 1 or regions[0] == util.REGION_CODE_FOR_NON_GEO_ENTITY:
+    if len(regions) != 1 or regions[0] == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY:
         return None
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(regions[0], None)
     return _Country(metadata) if metadata is not None else None

@@ -13,7 +13,7 @@ from typing import Any
 from flask import request
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
 from .ids import parse_id
@@ -61,7 +61,7 @@ class ReporterLoader(QueryAjaxModelLoader):
     def get_query(self) -> Any:
         query = super().get_query()
         customer_id = parse_id(request.args.get("customer"))
-        allowed = User.role.in_(STAFF_ROLES)
+        allowed: ColumnElement[bool] = User.role.in_(STAFF_ROLES)
         if customer_id is not None:
             allowed = or_(allowed, linked_to(customer_id))
         return query.filter(allowed)

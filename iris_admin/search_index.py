@@ -29,10 +29,11 @@ would read every row of the table.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -68,7 +69,7 @@ def _fts_match(words: tuple[str, ...]) -> ColumnElement[bool]:
 def is_search_index_object(name: str | None) -> bool:
     """The FTS5 table (and its shadow tables) and the trigram index: not in the models,
     so Alembic's autogenerate must leave them alone."""
-    return bool(name) and (name.startswith(FTS_TABLE) or name == TRGM_INDEX)
+    return name is not None and (name.startswith(FTS_TABLE) or name == TRGM_INDEX)
 
 
 @dataclass(frozen=True)
@@ -295,7 +296,7 @@ def sqlite_index_rebuilt_afterwards(
         return
     # pysqlite opens a transaction only before INSERT/UPDATE/DELETE; the DDL below
     # must be inside it to roll back with it.
-    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+    if not cast(sqlite3.Connection, connection.connection.dbapi_connection).in_transaction:
         connection.exec_driver_sql("BEGIN")
     for name, _sql in triggers:
         connection.exec_driver_sql(f'DROP TRIGGER "{name}"')

@@ -28,7 +28,7 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -408,7 +408,7 @@ class Generator:
         # Businesses made so far: some customers are billed through one (a head office).
         self.businesses: list[int] = []
 
-    def pick(self, choices: tuple[Any, ...]) -> Any:
+    def pick(self, choices: Sequence[Any]) -> Any:
         return choices[int(self.random() * len(choices))]
 
     def batch(self, size: int) -> Batch:
@@ -442,7 +442,7 @@ class Generator:
                 name = f"{pick(COMPANY_WORDS)} {pick(COMPANY_KINDS)}"
             name = f"{name} {pick(LEGAL_FORMS)}".rstrip()
             domain = f"{_slug(name)[:20]}{number}.nl"
-            email = f"info@{domain}"
+            email: str | None = f"info@{domain}"
             mobile = _nl_mobile(r) if r() < 0.3 else None
         else:
             first, last = pick(FIRST_NAMES), pick(LAST_NAMES)
@@ -628,7 +628,7 @@ def seed_customers(
     started = time.perf_counter()
     result = SeedResult()
     with engine.begin() as connection:
-        existing = connection.scalar(select(func.count()).select_from(Customer.__table__))
+        existing = connection.scalar(select(func.count()).select_from(Customer.__table__)) or 0
         if existing and not append:
             raise SeedRefused(
                 f"The database already has {existing:,} customers. Seeding adds made-up "

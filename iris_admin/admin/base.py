@@ -62,15 +62,15 @@ class SecureModelView(PermissionRequired, ModelView):
         return iris_state().session
 
     @property
-    def can_create(self) -> bool:  # type: ignore[override]
+    def can_create(self) -> bool:
         return has_permission(self.edit_permission or self.permission)
 
     @property
-    def can_edit(self) -> bool:  # type: ignore[override]
+    def can_edit(self) -> bool:
         return has_permission(self.edit_permission or self.permission)
 
     @property
-    def can_delete(self) -> bool:  # type: ignore[override]
+    def can_delete(self) -> bool:
         return has_permission(self.delete_permission or self.permission)
 
     # Flask-Admin's own labels, so its translations apply.

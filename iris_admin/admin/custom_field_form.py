@@ -33,6 +33,7 @@ from ..custom_fields import (
 from ..extension import db_session
 from ..models import Customer, CustomField, FieldType
 from ..validation import InvalidValue
+from .base import SecureModelView
 
 FIELD_PREFIX = "cf_"
 
@@ -55,7 +56,7 @@ class CustomValueMixin:
     """A form field whose value goes to ``obj.custom_values[key]`` instead of an attribute."""
 
     def __init__(self, *args: Any, spec: FieldSpec, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         self.spec = spec
         self.cleaned: Any = None
 
@@ -146,7 +147,7 @@ def custom_field_rows(customer: Customer) -> list[tuple[CustomField, str]]:
     ]
 
 
-class CustomFieldsFormMixin:
+class CustomFieldsFormMixin(SecureModelView):
     """For the CustomerView: custom fields and the issue-update setting on its form."""
 
     def _with_custom_fields(self, form_class: type) -> type:
@@ -176,11 +177,11 @@ class CustomFieldsFormMixin:
         return type(form_class.__name__, (form_class,), attributes)
 
     def create_form(self, obj: Any = None) -> Any:
-        form_class = self._with_custom_fields(self._create_form_class)  # type: ignore[attr-defined]
+        form_class = self._with_custom_fields(self._create_form_class)
         return form_class(get_form_data(), obj=obj)
 
     def edit_form(self, obj: Any = None) -> Any:
-        form_class = self._with_custom_fields(self._edit_form_class)  # type: ignore[attr-defined]
+        form_class = self._with_custom_fields(self._edit_form_class)
         form = form_class(get_form_data(), obj=obj)
         if obj is not None and request.method == "GET":
             values = obj.custom_values or {}

@@ -8,7 +8,8 @@ how many customers hold a value and asks for confirmation.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from flask import abort, flash, redirect, request
 from flask_admin import expose
@@ -88,10 +89,10 @@ class CustomFieldView(SecureModelView):
     permission = "settings.manage"
 
     # Removing goes through the confirmation page (remove_view), never a bare delete.
-    can_delete = False  # type: ignore[assignment]
+    can_delete = False
 
     column_list = ("label", "key", "field_type", "required", "active", "sort_order", "value_count")
-    column_labels = {
+    column_labels: ClassVar[dict[str, Any]] = {
         "label": _l("Label"),
         "key": _l("Key"),
         "field_type": _l("Type"),
@@ -102,15 +103,18 @@ class CustomFieldView(SecureModelView):
         "active": _l("Active"),
         "value_count": _l("Customers with a value"),
     }
-    column_default_sort = [("sort_order", False), ("label", False)]
+    column_default_sort: ClassVar[list[tuple[str, bool]]] = [
+        ("sort_order", False),
+        ("label", False),
+    ]
     column_sortable_list = ("label", "key", "sort_order")
-    column_formatters = {
+    column_formatters: ClassVar[dict[str, Callable[..., Any]]] = {
         "field_type": lambda v, c, m, n: TYPE_LABELS.get(m.field_type, m.field_type),
         "required": lambda v, c, m, n: _("Yes") if m.required else _("No"),
         "active": lambda v, c, m, n: _("Yes") if m.active else _("No"),
         "value_count": lambda v, c, m, n: customers_with_value(v.db_session, m.key),
     }
-    column_extra_row_actions = [
+    column_extra_row_actions: ClassVar[list[Any]] = [
         EndpointLinkRowAction("fa fa-trash", ".remove_view", title=_l("Remove field")),
     ]
     form_columns = (
@@ -123,17 +127,17 @@ class CustomFieldView(SecureModelView):
         "sort_order",
         "active",
     )
-    form_extra_fields = {
+    form_extra_fields: ClassVar[dict[str, Any]] = {
         "options_text": TextAreaField(
             _l("Options"),
             description=_l("Choice fields: one option per line, in the order shown."),
             render_kw={"rows": 5},
         ),
     }
-    form_overrides = {"field_type": SelectField, "key": StringField}
+    form_overrides: ClassVar[dict[str, type]] = {"field_type": SelectField, "key": StringField}
     # The column is NOT NULL, so Flask-Admin marks it required; empty means "from the label".
-    form_widget_args = {"key": {"required": False}}
-    form_args = {
+    form_widget_args: ClassVar[dict[str, dict[str, Any]]] = {"key": {"required": False}}
+    form_args: ClassVar[dict[str, dict[str, Any]]] = {
         "label": {"validators": [DataRequired(), Length(max=100)], "filters": [strip_filter]},
         "key": {
             "validators": [EmptyToNone(), Length(max=50)],

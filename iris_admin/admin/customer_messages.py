@@ -21,7 +21,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
-from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import Form, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -38,6 +38,7 @@ from ..messaging.outbox import (
 )
 from ..models import Customer, Message
 from ..permissions import has_permission
+from .base import SecureModelView
 from .custom_field_form import CustomFieldsFormMixin, custom_field_rows
 from .messages import (
     CHANNEL_LABELS,
@@ -59,22 +60,22 @@ def _when_choices() -> list[tuple[str, Any]]:
     return [(NOW, _l("Send now")), (LATER, _l("Send at a chosen date and time"))]
 
 
-class ScheduleFields:
+class ScheduleFields(Form):
     """Send now or at a time; the time is typed in the user's time zone."""
 
     def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)  # type: ignore[misc]
-        send_at = self.send_at  # type: ignore[attr-defined]
+        valid = super().validate(extra_validators)
+        send_at = self.send_at
         # Checked here: the field's Optional() stops its own validators when empty.
-        if self.when.data == LATER and send_at.data is None and not send_at.errors:  # type: ignore[attr-defined]
+        if self.when.data == LATER and send_at.data is None and not send_at.errors:
             send_at.errors = [*send_at.errors, _("Choose the date and time to send at.")]
             valid = False
         return valid
 
     def send_at_utc(self) -> datetime | None:
-        if self.when.data != LATER or self.send_at.data is None:  # type: ignore[attr-defined]
+        if self.when.data != LATER or self.send_at.data is None:
             return None
-        return to_utc(self.send_at.data)  # type: ignore[attr-defined]
+        return to_utc(self.send_at.data)
 
 
 class EmailForm(ScheduleFields, FlaskForm):
@@ -169,7 +170,7 @@ def sms_form(customer: Customer, formdata: Any = None) -> SmsForm:
     return form
 
 
-class CustomerMessagesMixin:
+class CustomerMessagesMixin(SecureModelView):
     """Endpoints and page context for the Customer actions and Messages sections."""
 
     # -- page context -----------------------------------------------------------------------
@@ -181,7 +182,7 @@ class CustomerMessagesMixin:
             forms.setdefault("sms-new", sms_form(customer))
             for key, value in self._dashboard_context(customer).items():
                 kwargs.setdefault(key, value)
-        return super().render(template, **kwargs)  # type: ignore[misc]
+        return super().render(template, **kwargs)
 
     def _dashboard_context(self, customer: Customer) -> dict[str, Any]:
         session = iris_state().session
@@ -228,7 +229,7 @@ class CustomerMessagesMixin:
         return customer
 
     def _messages_url(self, customer: Customer) -> str:
-        return self.get_url(".details_view", id=customer.id) + "#messages"  # type: ignore[attr-defined]
+        return self.get_url(".details_view", id=customer.id) + "#messages"
 
     def _queued(self, message: Message, customer: Customer) -> Any:
         session = iris_state().session
@@ -253,7 +254,7 @@ class CustomerMessagesMixin:
         customer = self._sending_customer(customer_id)
         form = email_form(customer, formdata=request.form)
         if not form.validate_on_submit():
-            return self._show_form_errors(customer, "email-new", form)  # type: ignore[attr-defined]
+            return self._show_form_errors(customer, "email-new", form)
         chosen = email_recipients(customer)
         try:
             message = queue_email(
@@ -267,7 +268,7 @@ class CustomerMessagesMixin:
             )
         except MessageRefused as exc:
             form.body.errors = [*form.body.errors, str(exc)]
-            return self._show_form_errors(customer, "email-new", form)  # type: ignore[attr-defined]
+            return self._show_form_errors(customer, "email-new", form)
         return self._queued(message, customer)
 
     @expose("/<int:customer_id>/messages/sms", methods=("POST",))
@@ -275,7 +276,7 @@ class CustomerMessagesMixin:
         customer = self._sending_customer(customer_id)
         form = sms_form(customer, formdata=request.form)
         if not form.validate_on_submit():
-            return self._show_form_errors(customer, "sms-new", form)  # type: ignore[attr-defined]
+            return self._show_form_errors(customer, "sms-new", form)
         config = current_app.config
         try:
             message = queue_sms(
@@ -290,7 +291,7 @@ class CustomerMessagesMixin:
             )
         except MessageRefused as exc:
             form.text.errors = [*form.text.errors, str(exc)]
-            return self._show_form_errors(customer, "sms-new", form)  # type: ignore[attr-defined]
+            return self._show_form_errors(customer, "sms-new", form)
         return self._queued(message, customer)
 
     @expose("/<int:customer_id>/messages/<int:message_id>/cancel", methods=("POST",))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -15,9 +16,10 @@ from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload, object_session
+from wtforms import Form
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..accounts import not_a_customer_account
@@ -95,24 +97,24 @@ class UniqueCode:
             )
 
 
-class CustomerFormRules:
+class CustomerFormRules(Form):
     """Rules across fields: a company needs a name, a person a first and last name."""
 
     def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)  # type: ignore[misc]
-        if self.is_business.data:  # type: ignore[attr-defined]
-            if not (self.name.data or "").strip():  # type: ignore[attr-defined]
-                self.name.errors.append(_("A business customer needs a company name."))  # type: ignore[attr-defined]
+        valid = super().validate(extra_validators)
+        if self.is_business.data:
+            if not (self.name.data or "").strip():
+                self.name.errors.append(_("A business customer needs a company name."))
                 valid = False
         else:
-            for field in (self.first_name, self.last_name):  # type: ignore[attr-defined]
+            for field in (self.first_name, self.last_name):
                 if not (field.data or "").strip():
                     field.errors.append(_("A person needs a first and a last name."))
                     valid = False
-        payer = self.default_payer.data  # type: ignore[attr-defined]
+        payer = self.default_payer.data
         current = getattr(self, "_obj", None)
         if payer is not None and current is not None and payer.id == current.id:
-            self.default_payer.errors.append(  # type: ignore[attr-defined]
+            self.default_payer.errors.append(
                 _("Leave Default payer empty when the customer pays itself.")
             )
             valid = False
@@ -121,7 +123,7 @@ class CustomerFormRules:
 
 class ContactInline(InlineFormAdmin):
     form_columns = ("id", "name", "function", "email", "telephone", "mobile")
-    form_args = {
+    form_args: ClassVar[dict[str, dict[str, Any]]] = {
         "email": {"validators": OPTIONAL_EMAIL},
         "telephone": {"validators": OPTIONAL_PHONE},
         "mobile": {"label": _l("Mobile phone"), "validators": OPTIONAL_PHONE},
@@ -140,9 +142,9 @@ class InvoiceAddressInline(InlineFormAdmin):
         "invoice_email",
         "is_default",
     )
-    form_overrides = {"country": Select2Field}
+    form_overrides: ClassVar[dict[str, type]] = {"country": Select2Field}
     # Same labels and required fields as the pop-up on the customer page.
-    form_args = {
+    form_args: ClassVar[dict[str, dict[str, Any]]] = {
         "attention": {"label": _l("Attention of")},
         "street": {"label": _l("Street"), "validators": [DataRequired(), Length(max=200)]},
         "postal_code": {"label": _l("Postal code")},
@@ -236,7 +238,7 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
     # Flask-Admin joins only the status by itself (it skips relations to the same model),
     # so each row's default payer would cost a query of its own.
     column_select_related_list = (Customer.status, Customer.default_payer)
-    column_labels = {
+    column_labels: ClassVar[dict[str, Any]] = {
         "name": _l("Name"),
         "code": _l("Code"),
         "address": _l("Address"),
@@ -255,7 +257,7 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
         "search_text": _l("Search"),
     }
     column_sortable_list = ("name", "code")
-    column_default_sort = [("sort_name", False), ("id", False)]
+    column_default_sort: ClassVar[list[tuple[str, bool]]] = [("sort_name", False), ("id", False)]
     # One lower-cased column holds every searchable value (see models.customers).
     column_searchable_list = ("search_text",)
     column_filters = (
@@ -263,7 +265,7 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
         IntEqualFilter(Customer.status_id, _l("Status"), options=LazyOptions(_status_options)),
     )
     named_filter_urls = True
-    column_formatters = {
+    column_formatters: ClassVar[dict[str, Callable[..., Any]]] = {
         "name": _format_name,
         "default_payer": _format_payer,
         "status": _format_status,
@@ -284,7 +286,7 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
         "default_payer",
         "status",
     )
-    column_formatters_detail = {
+    column_formatters_detail: ClassVar[dict[str, Callable[..., Any]]] = {
         "is_business": lambda view, context, model, name: (
             _("Yes") if model.is_business else _("No")
         ),
@@ -309,8 +311,8 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
         "default_payer",
         "status",
     )
-    form_overrides = {"country": Select2Field}
-    form_args = {
+    form_overrides: ClassVar[dict[str, type]] = {"country": Select2Field}
+    form_args: ClassVar[dict[str, dict[str, Any]]] = {
         "name": {"label": _l("Company name"), "validators": [EmptyToNone(), Length(max=200)]},
         "code": {"validators": [UniqueCode(), EmptyToNone(), Length(max=50)]},
         "country": COUNTRY_FIELD_ARGS,
@@ -320,10 +322,10 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
         "is_business": {"default": True},
         "status": {"allow_blank": False},
     }
-    form_widget_args = {
+    form_widget_args: ClassVar[dict[str, dict[str, Any]]] = {
         "code": {"placeholder": _l("Optional customer number")},
     }
-    form_ajax_refs = {
+    form_ajax_refs: ClassVar[dict[str, dict[str, Any]]] = {
         "default_payer": {
             "fields": ("name", "code"),
             "order_by": "name",
@@ -341,7 +343,7 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
     }
     inline_models = (ContactInline(Contact), InvoiceAddressInline(InvoiceAddress))
 
-    column_extra_row_actions = [
+    column_extra_row_actions: ClassVar[list[Any]] = [
         IssuesRowAction(
             "fa fa-ticket",
             lambda action, row_id, row: _issues_url_or_empty(row),
@@ -353,7 +355,7 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
         super().__init__(Customer, db, **kwargs)
 
     @property
-    def extra_js(self) -> list[str]:  # type: ignore[override]
+    def extra_js(self) -> list[str]:
         return [url_for("iris_admin.static", filename="customer_form.js")]
 
     # -- list --------------------------------------------------------------
@@ -395,7 +397,7 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
             return [(self._sortable_columns[sort_column], bool(sort_desc))]
         return [(getattr(Customer, name), bool(desc)) for name, desc in self.column_default_sort]
 
-    def get_list(  # type: ignore[override]
+    def get_list(
         self,
         page: Any,
         sort_column: Any,
@@ -422,10 +424,12 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
             query = query.options(joinedload(relation))
 
         terms = SearchTerms.parse(search) if self._search_supported else SearchTerms.parse("")
+        ids = rows.statement
+        assert isinstance(ids, Select)  # a Query's statement: always a SELECT
         if terms:
             found = search_page(
                 session,
-                rows=rows.statement,
+                rows=ids,
                 filtered=filtered,
                 terms=terms,
                 order=order,
@@ -442,10 +446,10 @@ class CustomerView(CustomerDashboardMixin, SecureModelView):
                     page_size=page_size,
                 )
         else:
-            count = count_customers(session, rows.statement, count_limit, filtered=filtered)
+            count = count_customers(session, ids, count_limit, filtered=filtered)
             page_ids = None
             if filtered and not count.is_exact and page_size:
-                page_ids = walked_page(session, rows.statement, order, offset, page_size, count)
+                page_ids = walked_page(session, ids, order, offset, page_size, count)
             if page_ids is not None:
                 query = query.filter(Customer.id.in_(page_ids))
             else:
@@ -772,7 +776,9 @@ def _delete_consequences(customer: Customer) -> list[str]:
         consequences.append(
             _("%(count)d invoice address(es)", count=len(customer.invoice_addresses))
         )
-    messages = object_session(customer).scalar(
+    session = object_session(customer)
+    assert session is not None  # a customer shown for deletion is loaded in a session
+    messages = session.scalar(
         select(func.count()).select_from(Message).where(Message.customer_id == customer.id)
     )
     if messages:

@@ -38,7 +38,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from wtforms import RadioField
 
-from ..extension import iris_state
+from ..extension import current_flask_app, iris_state
 from ..importing import jobs
 from ..importing.apply import ApplyFailed, apply_run
 from ..importing.columns import COLUMN_BY_KEY
@@ -57,6 +57,7 @@ from ..importing.store import (
     plan_run,
     purge_old,
     status_label,
+    worker_id,
 )
 from ..importing.template import (
     CSV_MIME,
@@ -277,9 +278,9 @@ class ImportView(SecureView):
                     row_limit=int(self._config("IRIS_IMPORT_BACKGROUND_ROWS")),
                 )
         except TooManyRowsForRequest:
-            run.worker = jobs.worker_id()
+            run.worker = worker_id()
             session.commit()
-            jobs.start_plan(current_app._get_current_object(), run.id, locale)
+            jobs.start_plan(current_flask_app(), run.id, locale)
         except Exception:
             flash(
                 _(
@@ -429,7 +430,7 @@ class ImportView(SecureView):
         changes = sum(run.count(status) for status in ("new", "update", "delete"))
         locale = str(get_locale() or "")
         if changes > int(self._config("IRIS_IMPORT_BACKGROUND_ROWS")):
-            jobs.start_apply(current_app._get_current_object(), run.id, locale)
+            jobs.start_apply(current_flask_app(), run.id, locale)
             return back
         try:
             with jobs.working_on(run.id):
@@ -552,8 +553,8 @@ def describe_row(
         lines = []
         for message in row.messages:
             where = f"{message.column}: " if message.column else ""
-            value = f" ({message.value})" if message.value not in (None, "") else ""
-            lines.append(f"{where}{message.message}{value}")
+            shown = f" ({message.value})" if message.value not in (None, "") else ""
+            lines.append(f"{where}{message.message}{shown}")
         return lines
     if row.status is RowStatus.UPDATE:
         return [
@@ -569,7 +570,7 @@ def describe_row(
             if name == "default_payer_id":
                 value = row.values.get("default_payer_label") or value
             elif name == "status_id":
-                value = statuses.get(value)
+                value = statuses.get(value) if value is not None else None
             elif name == "is_business":
                 value = _("yes") if value else _("no")
             if value not in (None, ""):

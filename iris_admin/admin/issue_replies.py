@@ -25,6 +25,7 @@ from ..forms import strip_filter
 from ..issue_actions import MAX_REPLY_LENGTH, IssueRefused, add_reply, change_status
 from ..models import Issue, IssueReply, IssueStatusChange
 from ..permissions import has_permission, visible
+from .base import SecureModelView
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class StaffReplyForm(FlaskForm):
     status = SelectField(_l("Status"), choices=_status_choices, default="")
 
 
-class IssueConversationMixin:
+class IssueConversationMixin(SecureModelView):
     details_template = "iris_admin/issue_details.html"
 
     def conversation(self, issue: Issue) -> list[tuple[str, Any, Any]]:
@@ -71,7 +72,9 @@ class IssueConversationMixin:
     def status_label(self, status: str | None) -> str:
         from .issues import STATUS_LABELS
 
-        return str(STATUS_LABELS.get(status, status or ""))
+        if status is None:
+            return ""
+        return str(STATUS_LABELS.get(status, status))
 
     def staff_reply_form(self) -> StaffReplyForm | None:
         return StaffReplyForm(formdata=None) if has_permission("issues.edit") else None
@@ -84,7 +87,7 @@ class IssueConversationMixin:
         issue = session.scalar(visible(Issue).where(Issue.id == issue_id))
         if issue is None:
             abort(404)
-        page = self.get_url(".details_view", id=issue.id)  # type: ignore[attr-defined]
+        page = self.get_url(".details_view", id=issue.id)
         form = StaffReplyForm()
         if not form.validate_on_submit():
             for errors in form.errors.values():

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from flask import request
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
@@ -47,7 +48,7 @@ class IssueView(IssueConversationMixin, SecureModelView):
     list_template = "iris_admin/issue_list.html"
     can_view_details = True
     column_list = ("id", "title", "customer", "status", "priority", "reporter", "updated_at")
-    column_labels = {
+    column_labels: ClassVar[dict[str, Any]] = {
         "id": "#",
         "title": _l("Title"),
         "description": _l("Description"),
@@ -61,7 +62,7 @@ class IssueView(IssueConversationMixin, SecureModelView):
     column_default_sort = ("updated_at", True)
     column_sortable_list = ("id", "title", "status", "priority", "updated_at")
     column_searchable_list = ("title",)
-    column_formatters = {
+    column_formatters: ClassVar[dict[str, Callable[..., Any]]] = {
         "customer": _customer_link,
         "status": lambda v, c, m, n: STATUS_LABELS.get(m.status, m.status),
         "priority": lambda v, c, m, n: PRIORITY_LABELS.get(m.priority, m.priority),
@@ -75,19 +76,19 @@ class IssueView(IssueConversationMixin, SecureModelView):
         FilterEqual(Issue.priority, _l("Priority"), options=tuple(PRIORITY_LABELS.items())),
     )
     form_columns = ("title", "description", "customer", "status", "priority", "reporter")
-    form_choices = {
+    form_choices: ClassVar[dict[str, list[tuple[str, Any]]]] = {
         "status": [(k, str(v)) for k, v in STATUS_LABELS.items()],
         "priority": [(k, str(v)) for k, v in PRIORITY_LABELS.items()],
-    }
-    form_ajax_refs = {
-        "customer": {"fields": ("name", "code"), "order_by": "name", "page_size": 10},
     }
 
     def __init__(self, db: Any, **kwargs: Any) -> None:
         self.reporter_loader = ReporterLoader(
             "reporter", db.session, User, fields=("name", "email"), order_by="name", page_size=10
         )
-        self.form_ajax_refs = {**self.form_ajax_refs, "reporter": self.reporter_loader}
+        self.form_ajax_refs = {
+            "customer": {"fields": ("name", "code"), "order_by": "name", "page_size": 10},
+            "reporter": self.reporter_loader,
+        }
         super().__init__(Issue, db, **kwargs)
 
     def edit_form(self, obj: Issue | None = None) -> Any:
@@ -103,8 +104,9 @@ class IssueView(IssueConversationMixin, SecureModelView):
 
         refuse_issue_for_blocked_customer(model, is_created)
         customer_id = model.customer.id if model.customer is not None else None
-        if not may_report_for(self.db_session, customer_id, model.reporter):
-            raise ValidationError(reporter_refusal(model.reporter))
+        reporter = model.reporter
+        if reporter is not None and not may_report_for(self.db_session, customer_id, reporter):
+            raise ValidationError(reporter_refusal(reporter))
 
     def customer_filter_arg(self) -> str:
         for index, flt in enumerate(self._filters or ()):

@@ -134,7 +134,7 @@ def _csrf_field(delete_form: Any) -> list[Any]:
     if own:
         return [own]
     token = current_app.jinja_env.globals.get("csrf_token")
-    if token:
+    if callable(token):
         return [Markup('<input type="hidden" name="csrf_token" value="{}"/>').format(token())]
     return []
 

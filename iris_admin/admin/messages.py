@@ -7,7 +7,8 @@ dispatcher takes it. Staff who may see customers (``customers.view``) see the lo
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from flask import abort, flash, redirect, request
 from flask_admin import expose
@@ -102,9 +103,9 @@ def _recipients(view: Any, context: Any, model: Message, name: str) -> str:
 class MessageView(SecureModelView):
     permission = "customers.view"
 
-    can_create = False  # type: ignore[assignment]
-    can_edit = False  # type: ignore[assignment]
-    can_delete = False  # type: ignore[assignment]
+    can_create = False
+    can_edit = False
+    can_delete = False
     can_view_details = True
     details_template = "iris_admin/message_details.html"
 
@@ -132,7 +133,7 @@ class MessageView(SecureModelView):
         "created_by",
         "provider_ref",
     )
-    column_labels = {
+    column_labels: ClassVar[dict[str, Any]] = {
         "created_at": _l("Written"),
         "channel": _l("Channel"),
         "kind": _l("Kind"),
@@ -147,9 +148,9 @@ class MessageView(SecureModelView):
         "created_by": _l("Written by"),
         "provider_ref": _l("Provider reference"),
     }
-    column_default_sort = [("created_at", True), ("id", True)]
+    column_default_sort: ClassVar[list[tuple[str, bool]]] = [("created_at", True), ("id", True)]
     column_sortable_list = ("created_at", "sent_at", "status", "channel")
-    column_formatters = {
+    column_formatters: ClassVar[dict[str, Callable[..., Any]]] = {
         "created_at": lambda v, c, m, n: when(m.created_at),
         "sent_at": lambda v, c, m, n: when(m.sent_at),
         "scheduled_at": lambda v, c, m, n: when(m.scheduled_at),

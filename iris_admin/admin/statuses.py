@@ -7,7 +7,8 @@ never deleted; no code is deleted while customers have it.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -75,7 +76,7 @@ class StatusView(SecureModelView):
         "is_builtin",
         "customer_count",
     )
-    column_labels = {
+    column_labels: ClassVar[dict[str, Any]] = {
         "name": _l("Name"),
         "colour": _l("Colour"),
         "allows_new_issues": _l("Allows new issues"),
@@ -84,9 +85,9 @@ class StatusView(SecureModelView):
         "is_builtin": _l("Built in"),
         "customer_count": _l("Customers"),
     }
-    column_default_sort = [("sort_order", False), ("name", False)]
+    column_default_sort: ClassVar[list[tuple[str, bool]]] = [("sort_order", False), ("name", False)]
     column_sortable_list = ("name", "sort_order")
-    column_formatters = {
+    column_formatters: ClassVar[dict[str, Callable[..., Any]]] = {
         "name": _badge,
         "allows_new_issues": _yes_no("allows_new_issues"),
         "allows_invoices": _yes_no("allows_invoices"),
@@ -96,8 +97,8 @@ class StatusView(SecureModelView):
         ),
     }
     form_columns = ("name", "colour", "allows_new_issues", "allows_invoices", "sort_order")
-    form_overrides = {"colour": ColorField}
-    form_args = {
+    form_overrides: ClassVar[dict[str, type]] = {"colour": ColorField}
+    form_args: ClassVar[dict[str, dict[str, Any]]] = {
         "name": {
             "validators": [DataRequired(), Length(max=60), UniqueStatusName()],
             "filters": [strip_filter],

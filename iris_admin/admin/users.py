@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from flask_admin.actions import action
 from flask_babel import gettext as _
@@ -35,7 +36,7 @@ class UserView(SecureModelView):
     permission = "users.manage"
 
     column_list = ("name", "email", "role", "active", "last_login_at")
-    column_labels = {
+    column_labels: ClassVar[dict[str, Any]] = {
         "name": _l("Name"),
         "email": _l("Email"),
         "role": _l("Role"),
@@ -47,19 +48,21 @@ class UserView(SecureModelView):
     column_sortable_list = ("name", "email", "role", "last_login_at")
     column_default_sort = ("name", False)
     column_filters = ("role", "active")
-    column_formatters = {"role": lambda v, c, m, n: ROLE_LABELS.get(m.role, m.role)}
+    column_formatters: ClassVar[dict[str, Callable[..., Any]]] = {
+        "role": lambda v, c, m, n: ROLE_LABELS.get(m.role, m.role)
+    }
     column_details_exclude_list = ("password_hash",)
     column_export_exclude_list = ("password_hash",)
     form_columns = ("name", "email", "role", "active", "password")
-    form_extra_fields = {
+    form_extra_fields: ClassVar[dict[str, Any]] = {
         "password": PasswordField(
             _l("Password"),
             description=_l("At least 8 characters. Leave empty to keep the current password."),
             validators=[Length(min=0, max=200)],
         )
     }
-    form_overrides = {"role": SelectField}
-    form_args = {
+    form_overrides: ClassVar[dict[str, type]] = {"role": SelectField}
+    form_args: ClassVar[dict[str, dict[str, Any]]] = {
         "email": {"validators": [EmailAddress(), UniqueEmail()]},
         "role": {"choices": [(key, label) for key, label in ROLE_LABELS.items()]},
         "active": {"default": True},

@@ -42,7 +42,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..models import ImportRun, IrisBase, RunStatus
-from ..models.base import utcnow
+from ..models.base import affected_rows, utcnow
 from ..models.customers import SEARCHABLE_FIELDS, build_search_text
 from ..search_index import bulk_indexing
 from .custom_columns import CUSTOM_VALUES
@@ -197,9 +197,8 @@ class _ProgressBeside:
     def __init__(self, session: Session, run_id: int, report: ApplyProgress | None) -> None:
         self.run_id = run_id
         self.report = report
-        self.engine = (
-            session.get_bind() if session.get_bind().dialect.name == "postgresql" else None
-        )
+        bind = session.get_bind()
+        self.engine = bind.engine if bind.dialect.name == "postgresql" else None
 
     def __call__(self, done: int, total: int) -> None:
         self._store(done, total)
@@ -231,7 +230,7 @@ class _ApplyState:
         run: ImportRun,
         batch_size: int,
         now: Any,
-        progress: ApplyProgress | None,
+        progress: ApplyProgress,
         total: int,
     ) -> None:
         self.session = session
@@ -249,8 +248,7 @@ class _ApplyState:
 
     def _advance(self, count: int) -> None:
         self.done += count
-        if self.progress:
-            self.progress(self.done, self.total)
+        self.progress(self.done, self.total)
 
     def _staged(self, kind: RowStatus) -> Any:
         return and_(CHANGES.c.run_id == self.run_id, CHANGES.c.kind == kind.value)
@@ -398,9 +396,13 @@ class _ApplyState:
             else_=self._merged_custom_values(),
         )
         values["updated_at"] = literal(self.now, DateTime)
-        updated = self.session.execute(
-            update(CUSTOMERS).where(staged, CUSTOMERS.c.id == CHANGES.c.customer_id).values(values)
-        ).rowcount
+        updated = affected_rows(
+            self.session.execute(
+                update(CUSTOMERS)
+                .where(staged, CUSTOMERS.c.id == CHANGES.c.customer_id)
+                .values(values)
+            )
+        )
         for chunk in _chunks(edited, self.batch_size):
             self._refresh_search_text(chunk)
         self.counts[RowStatus.UPDATE.value] += updated
@@ -423,7 +425,7 @@ class _ApplyState:
     def _refresh_search_text(self, customer_ids: Sequence[int]) -> None:
         searchable = [CUSTOMERS.c[name] for name in SEARCHABLE_FIELDS]
         records = [
-            {"b_id": record.id, "search_text": build_search_text(record._mapping)}
+            {"b_id": record.id, "search_text": build_search_text(record._asdict())}
             for record in self.session.execute(
                 select(CUSTOMERS.c.id, *searchable).where(CUSTOMERS.c.id.in_(customer_ids))
             )
@@ -476,9 +478,9 @@ class _ApplyState:
             raise ApplyFailed(
                 str(
                     _l(
-                        "Since the preview, %(count)d customer(s) got issues or became a default "
-                        "payer, so they may not be deleted (%(list)s). Nothing was deleted. Upload the "
-                        "file again.",
+                        "Since the preview, %(count)d customer(s) got issues or became a "
+                        "default payer, so they may not be deleted (%(list)s). Nothing was "
+                        "deleted. Upload the file again.",
                         count=len(blocked),
                         list=listed,
                     )
@@ -513,15 +515,15 @@ class _ApplyState:
                     )
                 else:
                     self.session.execute(delete(table).where(column.in_(chunk)))
-            deleted = self.session.execute(
-                delete(CUSTOMERS).where(CUSTOMERS.c.id.in_(chunk))
-            ).rowcount
+            deleted = affected_rows(
+                self.session.execute(delete(CUSTOMERS).where(CUSTOMERS.c.id.in_(chunk)))
+            )
             if deleted != len(chunk):
                 raise ApplyFailed(
                     str(
                         _l(
-                            "Some customers to delete were already deleted by someone else. Nothing "
-                            "was deleted. Upload the file again.",
+                            "Some customers to delete were already deleted by someone else. "
+                            "Nothing was deleted. Upload the file again.",
                         )
                     )
                 )

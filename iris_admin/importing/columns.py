@@ -256,9 +256,11 @@ def match_headers(
             match.unknown.append(str(text).strip())
             continue
         if key in seen:
-            shown = (
-                COLUMN_BY_KEY[key].header if key in COLUMN_BY_KEY else custom.headers_by_key[key]
-            )  # type: ignore[union-attr]
+            if key in COLUMN_BY_KEY:
+                shown = COLUMN_BY_KEY[key].header
+            else:
+                assert custom is not None  # only custom columns have keys outside COLUMN_BY_KEY
+                shown = custom.headers_by_key[key]
             match.errors.append(
                 str(
                     _l(
@@ -320,7 +322,7 @@ def cell_text(value: object, *, from_csv: bool = False) -> str | None:
     if not text:
         return None
     if from_csv and _CSV_NEUTRALISED.match(text):
-        text = text[1:].strip() or None
+        return text[1:].strip() or None
     return text
 
 

@@ -29,7 +29,7 @@ from flask_babel import force_locale
 from ..extension import iris_state
 from ..models import ImportRun
 from .apply import ApplyFailed, apply_run
-from .store import ReadOptions, finish_failed, plan_run, worker_id  # noqa: F401
+from .store import ReadOptions, finish_failed, plan_run
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def _start(app: Flask, run_id: int, target: Any, locale: str | None) -> None:
                 try:
                     target(run_id)
                 finally:
-                    iris_state().session.remove()
+                    iris_state().remove_session()
         finally:
             with _lock:
                 _live.pop(run_id, None)

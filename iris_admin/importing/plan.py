@@ -74,7 +74,6 @@ _MAX_LENGTH = {
     key: COLUMN_BY_KEY[key].max_length or 10**9
     for key in (*_PLAIN_FIELDS, "name", "first_name", "last_name", "email", "telephone", "mobile")
 }
-_ABSENT = object()
 
 # Extra keys of a plan row's staged values (see ``models.ImportChange``).
 SEARCH_TEXT = "search_text"
@@ -208,7 +207,7 @@ class Planner:
         self.file_codes: dict[str, tuple[int, int, int | None]] = {}
         # Existing customer id -> row number of the row that matched it.
         self.matched: dict[int, int] = {}
-        self.deferred: list[_FileRow] = []
+        self.deferred: list[tuple[_FileRow, str]] = []  # with the payer's code key
         self.payer_labels: dict[int, str] = {}
         self.delete_candidates: dict[int, RowResult] = {}
         # The custom field definitions, read once for the whole import.
@@ -239,7 +238,7 @@ class Planner:
         ]
         self.present_plain = [
             key
-            for key in _PLAIN_FIELDS + ("name", "first_name", "last_name")
+            for key in (*_PLAIN_FIELDS, "name", "first_name", "last_name")
             if key in self.match.columns
         ]
         self.present_contacts = [
@@ -306,7 +305,7 @@ class Planner:
         payer_keys = {row.payer_key for row in file_rows if row.payer_key}
         by_code = self._customers_by_code(
             [row.code for row in file_rows if row.code]
-            + [row.payer_text for row in file_rows if row.payer_key]
+            + [row.payer_text for row in file_rows if row.payer_key and row.payer_text]
         )
         by_name = self._codeless_customers_by_name(
             [row.name_key for row in file_rows if row.key is None and row.name_key]
@@ -384,7 +383,9 @@ class Planner:
         for chunk in _chunks(_sql_lower_variants(set(codes)), 2 * self.settings.batch_size):
             query = select(*self.existing_columns).where(func.lower(CUSTOMERS.c.code).in_(chunk))
             for record in self.session.execute(query).mappings():
-                found[code_key(record["code"])] = dict(record)
+                key = code_key(record["code"])
+                assert key is not None  # the query matched this code
+                found[key] = dict(record)
         return found
 
     def _codeless_customers_by_name(self, names: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -477,7 +478,7 @@ class Planner:
             result.status = RowStatus.DELETE
             result.code = row.existing["code"]
             result.name = row.existing["name"]
-            self.delete_candidates[customer_id] = result
+            self.delete_candidates[row.existing["id"]] = result
 
     def _fail_length(self, row: _FileRow, key: str, value: str, shown: Any) -> None:
         try:
@@ -530,8 +531,8 @@ class Planner:
                 self._fail_length(row, key, value, value)
             else:
                 new[key] = value
-        country = text.get("country", _ABSENT)
-        if country is not _ABSENT and not (
+        country = text.get("country")
+        if "country" in text and not (
             old is not None and country is not None and country == old.get("country")
         ):
             if "country" in row.checked:
@@ -622,7 +623,7 @@ class Planner:
             else:
                 ref = self._resolve_payer(row.payer_key, by_code)
                 if ref is None:
-                    self.deferred.append(row)
+                    self.deferred.append((row, row.payer_key))
                     return False
                 self._set_payer(row, ref)
         self._diff(row)
@@ -740,13 +741,13 @@ class Planner:
         """Default payers that were not found while reading: later rows, or names."""
         if not self.deferred:
             return
-        unresolved = [row for row in self.deferred if row.payer_key not in self.file_codes]
-        by_name = self._codeless_customers_by_name([row.payer_key for row in unresolved])
+        unresolved = [key for _row, key in self.deferred if key not in self.file_codes]
+        by_name = self._codeless_customers_by_name(unresolved)
         finished: list[RowResult] = []
-        for row in self.deferred:
-            ref = self._resolve_payer(row.payer_key, {})
+        for row, key in self.deferred:
+            ref = self._resolve_payer(key, {})
             if ref is None:
-                candidates = by_name.get(row.payer_key or "", [])
+                candidates = by_name.get(key, [])
                 if len(candidates) == 1:
                     ref = _Ref(customer_id=candidates[0]["id"])
             if ref is None:

@@ -7,16 +7,15 @@ own columns, with one column added saying what is wrong with each row.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .columns import json_cell
-from .readers import ReadLimits, open_sheet
+from .readers import ReadLimits, SheetSource, open_sheet
 from .results import RowMessage, RowStatus
 from .store import ROWS, ReadOptions, iter_rows
 
@@ -40,7 +39,7 @@ def _problems(session: Session, run_id: int, *, every_row: bool) -> dict[int, tu
 def annotated_rows(
     session: Session,
     run_id: int,
-    source: bytes | IO[bytes] | str | os.PathLike,
+    source: SheetSource,
     file_name: str,
     options: ReadOptions,
     *,

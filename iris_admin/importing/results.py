@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-class ImportMode(str, enum.Enum):
+class ImportMode(enum.StrEnum):
     ADD = "add"  # add new customers, update existing ones
     ALL = "all"  # as add, and list the customers that are not in the file
     DELETE = "delete"  # delete the customers listed
 
 
-class RowStatus(str, enum.Enum):
+class RowStatus(enum.StrEnum):
     NEW = "new"
     UPDATE = "update"
     UNCHANGED = "unchanged"

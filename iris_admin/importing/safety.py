@@ -377,6 +377,7 @@ def _inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
 
 def _inflate_steps(inflater: zlib._Decompress, raw: memoryview) -> Iterator[bytes]:
     position = 0
+    pending: bytes | memoryview
     try:
         while not inflater.eof:
             pending = inflater.unconsumed_tail
@@ -525,7 +526,7 @@ class _ExtentTracker:
             if reference is None:
                 self.located = False  # a cell whose position needs a real parser
                 return
-            self._learn([reference.groups()])
+            self._learn([(reference[1], reference[2])])
             position = outlier.end()
         self._learn_exactly(buffer, start, end)
 

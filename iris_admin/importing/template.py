@@ -259,14 +259,15 @@ def _write_explanation(book: Workbook, custom: CustomColumns | None = None) -> N
         (column.header, str(required.get(column.key, _l("no"))), str(column.help), column.example)
         for column in COLUMNS
     ]
-    for column in custom.columns if custom else ():
-        explained.append(
+    if custom is not None:
+        explained.extend(
             (
-                custom.headers_by_key[column.key],  # type: ignore[union-attr]
+                custom.headers_by_key[column.key],
                 str(_l("yes")) if column.required else str(_l("no")),
                 custom_column_help(column),
                 column.example,
             )
+            for column in custom.columns
         )
     for cells in explained:
         row = []

@@ -31,12 +31,12 @@ def init_messaging(app: Flask) -> PluginRegistry:
 
 
 def plugin_registry(app: Flask | None = None) -> PluginRegistry:
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
     return init_messaging(app)
 
 
 def dispatcher_for_app(app: Flask | None = None) -> Dispatcher:
     """A dispatcher on the app's database engine and settings."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
     engine = app.extensions["iris_admin"].db.engine
     return Dispatcher.from_config(engine, app.config, plugin_registry(app))

@@ -24,7 +24,7 @@ def dispatch_command(loop: bool, quiet: bool) -> None:
     """Deliver due e-mails and SMS from the outbox (retries included)."""
     from . import dispatcher_for_app
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
     interval = float(app.config.get("IRIS_DISPATCH_INTERVAL") or 10)
     while True:
         result = dispatcher_for_app(app).run()

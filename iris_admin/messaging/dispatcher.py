@@ -77,7 +77,7 @@ class DispatchSettings:
         )
 
     def retry_delay(self, attempts: int) -> timedelta:
-        """Back-off after the ``attempts``-th failed attempt: backoff, 2×, 4×, ... at most max."""
+        """Back-off after the ``attempts``-th failed attempt: backoff, 2x, 4x, ... at most max."""
         return timedelta(seconds=min(self.backoff * 2 ** max(attempts - 1, 0), self.backoff_max))
 
 

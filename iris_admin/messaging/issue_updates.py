@@ -124,7 +124,8 @@ def _recipients(issue: Issue, update: PendingUpdate) -> list[Recipient]:
         and has_permission("portal.access", reporter)
         and not changed_by_reporter
         # Never another customer's user, whatever an older version let through.
-        and may_report_for(object_session(issue), issue.customer_id, reporter)
+        and (session := object_session(issue)) is not None
+        and may_report_for(session, issue.customer_id, reporter)
     ):
         recipients.append(Recipient(reporter.email, reporter.name))
     customer = issue.customer

@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ..models import Channel, Customer, Issue, Message, MessageKind, MessageStatus, User
-from ..models.base import utcnow
+from ..models.base import affected_rows, utcnow
 from ..validation import InvalidValue, normalise_email, normalise_phone
 from .sms_text import sms_length
 
@@ -187,4 +187,4 @@ def cancel_message(session: Session, message_id: int, *, now: datetime | None = 
         .values(status=MessageStatus.CANCELLED.value, updated_at=now, claimed_by=None)
         .execution_options(synchronize_session="fetch")
     )
-    return result.rowcount == 1
+    return affected_rows(result) == 1

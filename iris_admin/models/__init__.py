@@ -2,20 +2,26 @@
 
 from .accounts import AccessLevel, CustomerUser, Role, User
 from .base import IrisBase
-from .custom_fields import CustomField, FieldType  # noqa: F401
+from .custom_fields import CustomField, FieldType
 from .customers import Contact, Customer, CustomerStatus, InvoiceAddress
-from .imports import ImportChange, ImportRow, ImportRun, RunStatus  # noqa: F401
+from .imports import ImportChange, ImportRow, ImportRun, RunStatus
 from .issues import Issue, IssuePriority, IssueStatus
-from .messages import Channel, Message, MessageKind, MessageStatus  # noqa: F401
+from .messages import Channel, Message, MessageKind, MessageStatus
 from .replies import IssueReply, IssueStatusChange
 from .security import LoginFailure
 
 __all__ = [
     "AccessLevel",
+    "Channel",
     "Contact",
+    "CustomField",
     "Customer",
     "CustomerStatus",
     "CustomerUser",
+    "FieldType",
+    "ImportChange",
+    "ImportRow",
+    "ImportRun",
     "InvoiceAddress",
     "IrisBase",
     "Issue",
@@ -24,6 +30,10 @@ __all__ = [
     "IssueStatus",
     "IssueStatusChange",
     "LoginFailure",
+    "Message",
+    "MessageKind",
+    "MessageStatus",
     "Role",
+    "RunStatus",
     "User",
 ]

@@ -16,13 +16,13 @@ if TYPE_CHECKING:
     from .customers import Customer
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     ADMIN = "admin"
     STAFF = "staff"
     CUSTOMER = "customer"
 
 
-class AccessLevel(str, enum.Enum):
+class AccessLevel(enum.StrEnum):
     """What a customer user may see of the customer they are linked to."""
 
     OWN = "own"
@@ -82,7 +82,9 @@ class User(TimestampMixin, IrisBase):
             self.end_all_sessions()  # a new password ends every old session
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        if not self.password_hash:
+            return False
+        return check_password_hash(self.password_hash, password)
 
     def mark_logged_in(self) -> None:
         self.last_login_at = utcnow()

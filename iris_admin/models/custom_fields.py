@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import IrisBase, TimestampMixin
 
 
-class FieldType(str, enum.Enum):
+class FieldType(enum.StrEnum):
     TEXT = "text"
     LONG_TEXT = "long_text"
     NUMBER = "number"

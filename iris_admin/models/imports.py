@@ -31,7 +31,7 @@ from .accounts import User
 from .base import IrisBase, TimestampMixin
 
 
-class RunStatus(str, enum.Enum):
+class RunStatus(enum.StrEnum):
     PLANNING = "planning"  # reading the file and building the preview
     READY = "ready"  # preview stored; waiting for the user's confirmation
     APPLYING = "applying"  # the commit runs (one transaction)

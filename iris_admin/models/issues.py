@@ -13,16 +13,17 @@ from .base import IrisBase, TimestampMixin
 if TYPE_CHECKING:
     from .accounts import User
     from .customers import Customer
+    from .replies import IssueStatusChange
 
 
-class IssueStatus(str, enum.Enum):
+class IssueStatus(enum.StrEnum):
     OPEN = "open"
     IN_PROGRESS = "in_progress"
     WAITING = "waiting"
     CLOSED = "closed"
 
 
-class IssuePriority(str, enum.Enum):
+class IssuePriority(enum.StrEnum):
     LOW = "low"
     NORMAL = "normal"
     HIGH = "high"
@@ -43,6 +44,9 @@ class Issue(TimestampMixin, IrisBase):
 
     customer: Mapped[Customer] = relationship(back_populates="issues")
     reporter: Mapped[User | None] = relationship()
+    if TYPE_CHECKING:
+        # Added at run time by the backref of IssueStatusChange.issue (models/replies.py).
+        status_changes: list[IssueStatusChange]
 
     __table_args__ = (
         Index("ix_iris_issue_customer_id", "customer_id", "updated_at"),

@@ -22,12 +22,12 @@ if TYPE_CHECKING:
     from .issues import Issue
 
 
-class Channel(str, enum.Enum):
+class Channel(enum.StrEnum):
     EMAIL = "email"
     SMS = "sms"
 
 
-class MessageStatus(str, enum.Enum):
+class MessageStatus(enum.StrEnum):
     # Waiting for its time (scheduled_at) or for its next attempt after a failure.
     SCHEDULED = "scheduled"
     # Claimed by a dispatcher that is delivering it now.
@@ -38,7 +38,7 @@ class MessageStatus(str, enum.Enum):
     CANCELLED = "cancelled"
 
 
-class MessageKind(str, enum.Enum):
+class MessageKind(enum.StrEnum):
     # Written by staff on the customer page.
     MANUAL = "manual"
     # An issue's status changed or staff replied publicly (see messaging.issue_updates).

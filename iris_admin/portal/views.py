@@ -208,7 +208,8 @@ def issue(issue_id: int) -> Any:
     found = visible_issue_or_404(issue_id)
     # Opening an issue of another linked customer makes that customer current,
     # so the header and "back to issues" match what is on screen.
-    if current_link() is None or current_link().customer_id != found.customer_id:
+    link = current_link()
+    if link is None or link.customer_id != found.customer_id:
         session[CURRENT_CUSTOMER_KEY] = found.customer_id
         g.pop("iris_portal_link", None)
     return render_issue(found, ReplyForm(formdata=None))

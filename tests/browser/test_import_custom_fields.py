@@ -30,7 +30,7 @@ def test_define_a_custom_field_and_import_a_value_for_it(
         admin_page.click("#download-template")
     book = load(info.value.path())
     header = [cell.value for cell in book.worksheets[0][1]]
-    assert header == HEADERS + ["Segment"]
+    assert header == [*HEADERS, "Segment"]
 
     upload(
         admin_page,

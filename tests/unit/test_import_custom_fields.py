@@ -122,7 +122,7 @@ def test_template_has_a_column_per_custom_field_after_the_fixed_ones_in_field_or
     define("Area", "area", "text", sort_order=1)
     define("Hidden", "hidden", "text", sort_order=0, active=False)
     sheet = template_book().worksheets[0]
-    assert [cell.value for cell in sheet[1]] == HEADERS + ["Area", "Zone"]
+    assert [cell.value for cell in sheet[1]] == [*HEADERS, "Area", "Zone"]
 
 
 def test_template_without_custom_fields_is_unchanged(app):

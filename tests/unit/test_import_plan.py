@@ -75,7 +75,7 @@ def test_preview_writes_no_customer_data(app):
 
 def test_code_matches_ignoring_case_and_spaces(app):
     customer = make_customer("Acme", code="AB-12")
-    result, rows = plan_in_memory(xlsx_bytes([row(code="  ab-12 ", name="Acme", is_business="x")]))
+    _result, rows = plan_in_memory(xlsx_bytes([row(code="  ab-12 ", name="Acme", is_business="x")]))
     assert rows[0].customer_id == customer.id
     # The code as written in the file is what is stored (its case may change).
     assert rows[0].status is RowStatus.UPDATE
@@ -332,7 +332,7 @@ def test_emptying_default_payer(app):
     assert rows[0].changes == {"default_payer_id": ("P1", None)}
 
 
-# -- modes ------------------------------------------------------------------------------------------
+# -- modes -----------------------------------------------------------------------------------------
 def test_mode_all_lists_customers_not_in_the_file(app):
     make_customer("Kept", code="K")
     gone = make_customer("Gone", code="G")
@@ -346,7 +346,7 @@ def test_mode_all_lists_customers_not_in_the_file(app):
 
 def test_mode_add_lists_no_missing_customers(app):
     make_customer("Other", code="O")
-    result, rows = plan_in_memory(xlsx_bytes([row(code="K", name="Kept")]), mode="add")
+    result, _rows = plan_in_memory(xlsx_bytes([row(code="K", name="Kept")]), mode="add")
     assert result.count(RowStatus.MISSING) == 0
 
 
@@ -413,7 +413,7 @@ def test_delete_mode_same_customer_twice(app):
     assert rows[1].status is RowStatus.SKIP
 
 
-# -- readers give the same plan ---------------------------------------------------------------------
+# -- readers give the same plan --------------------------------------------------------------------
 def test_xlsx_xls_and_csv_give_the_same_plan(app):
     make_customer("Acme", code="0042", city="Delft")
     rows_in = [

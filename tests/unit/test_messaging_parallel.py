@@ -198,7 +198,7 @@ def test_two_dispatcher_processes_send_each_message_exactly_once(
         for _ in range(2)
     ]
     outputs = [worker.communicate(timeout=180) for worker in workers]
-    for worker, (out, err) in zip(workers, outputs, strict=True):
+    for worker, (_out, err) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, err
     sent = [int(out.split("sent=")[1].split()[0]) for out, _err in outputs]
     assert all(count > 0 for count in sent) and sum(sent) == MESSAGES

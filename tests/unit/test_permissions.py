@@ -188,7 +188,7 @@ def test_status_history_is_written_outside_requests_too(app):
     ]
 
 
-# -- the throttle, with a clock the test controls ------------------------------------------------------
+# -- the throttle, with a clock the test controls --------------------------------------------------
 class Clock:
     def __init__(self) -> None:
         self.now = datetime(2026, 1, 1, 12, 0, 0)

@@ -216,7 +216,7 @@ def openpyxl_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def require_xlwt() -> None:
     """Fails loudly when the test extras are not installed (never a silent skip)."""
-    import xlwt  # noqa: F401
+    import xlwt  # noqa: F401  only: is it installed?
 
 
 # --------------------------------------------------------------------------- same values
@@ -297,7 +297,7 @@ FORMULA_SHEET = files.worksheet_xml(
     + "".join(
         files.inline_string_cell(f"{column}1", title)
         for column, title in zip(
-            "ABCDEFG", ["Total", "Label", "Flag", "Error", "Code", "Due", "Third"]
+            "ABCDEFG", ["Total", "Label", "Flag", "Error", "Code", "Due", "Third"], strict=True
         )
     )
     + "</row>"
@@ -395,7 +395,8 @@ def test_a_far_away_cell_does_not_make_calamine_allocate_the_rectangle(tmp_path:
     "shared_strings",
     [
         f'<sst xmlns="{files.MAIN_NS}" uniqueCount="4000000000"><si><t>Code</t></si></sst>',
-        f"<x:sst xmlns:x='{files.MAIN_NS}' uniqueCount='4000000000'><x:si><x:t>Code</x:t></x:si></x:sst>",
+        f"<x:sst xmlns:x='{files.MAIN_NS}' uniqueCount='4000000000'>"
+        "<x:si><x:t>Code</x:t></x:si></x:sst>",
         f'<sst xmlns="{files.MAIN_NS}" uniqueCount="&#52;000000000"><si><t>Code</t></si></sst>',
     ],
     ids=["plain", "prefixed", "character-reference"],
@@ -571,7 +572,7 @@ def test_rows_beyond_the_limit_are_refused(tmp_path: Path) -> None:
         lambda: files.openpyxl_xlsx(rows),
         lambda: csv_bytes(rows),
     ]
-    for build, filename in zip(builders, ["x.xlsx", "x.csv"]):
+    for build, filename in zip(builders, ["x.xlsx", "x.csv"], strict=True):
         sheet = open_sheet(build(), filename, limits)
         seen = []
         with pytest.raises(UnreadableFile) as caught:
@@ -645,7 +646,7 @@ def test_a_truncated_xls_is_refused() -> None:
 
 
 def test_a_password_protected_xlsx_is_refused() -> None:
-    import msoffcrypto  # noqa: F401
+    import msoffcrypto  # noqa: F401  only: is it installed?
 
     encrypted = files.encrypted_xlsx(xlsx_via_calamine())
     assert encrypted.startswith(safety.OLE_MAGIC)  # Excel's format: OLE2, not zip

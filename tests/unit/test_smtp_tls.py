@@ -54,14 +54,18 @@ def test_mail_is_delivered_over_verified_tls_with_a_log_in(pki: ServerPki, tls: 
 def test_a_certificate_nobody_vouches_for_is_refused_before_the_password_is_sent(
     pki: ServerPki, tls: str
 ) -> None:
-    with SmtpInbox(login=LOGIN, tls=tls, tls_context=pki.server_context()) as inbox:
-        with pytest.raises(DeliveryError, match="CERTIFICATE_VERIFY_FAILED|certificate verify"):
-            send_email(settings(inbox.port, tls, ca_file=None), EMAIL)
+    with (
+        SmtpInbox(login=LOGIN, tls=tls, tls_context=pki.server_context()) as inbox,
+        pytest.raises(DeliveryError, match=r"CERTIFICATE_VERIFY_FAILED|certificate verify"),
+    ):
+        send_email(settings(inbox.port, tls, ca_file=None), EMAIL)
     assert inbox.logins == [] and inbox.received == []
 
 
 def test_a_server_that_requires_starttls_refuses_plain_mail(pki: ServerPki) -> None:
-    with SmtpInbox(login=LOGIN, tls="starttls", tls_context=pki.server_context()) as inbox:
-        with pytest.raises(DeliveryError):
-            send_email(settings(inbox.port, "none", pki.ca_file), EMAIL)
+    with (
+        SmtpInbox(login=LOGIN, tls="starttls", tls_context=pki.server_context()) as inbox,
+        pytest.raises(DeliveryError),
+    ):
+        send_email(settings(inbox.port, "none", pki.ca_file), EMAIL)
     assert inbox.logins == [] and inbox.received == []

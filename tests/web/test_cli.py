@@ -39,7 +39,7 @@ def test_demo_without_serving_fills_an_empty_database_and_prints_the_login(empty
     result = run(empty_app, "demo", "--no-serve")
     assert result.exit_code == 0, result.output
     assert "admin@example.com" in result.output and "Password:" in result.output
-    count = lambda model: db_session().scalar(select(func.count()).select_from(model))  # noqa: E731
+    count = lambda model: db_session().scalar(select(func.count()).select_from(model))  # noqa: E731  a one-line helper for the asserts below
     assert 150 <= count(Customer) <= 250
     assert count(Contact) > 0 and count(Issue) > 0 and count(CustomerUser) > 0
     persons = db_session().scalar(

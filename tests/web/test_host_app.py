@@ -1,4 +1,5 @@
-"""A host app with its own Flask-Admin, Flask-SQLAlchemy and models adds iris-admin in a few lines."""
+"""A host app with its own Flask-Admin, Flask-SQLAlchemy and models adds iris-admin in a few
+lines."""
 
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def host(tmp_path):
 
 
 def test_host_keeps_its_tables_and_gets_ours(host):
-    app, db = host
+    _app, db = host
     tables = set(inspect(db.engine).get_table_names())
     assert "product" in tables
     assert {"iris_customer", "iris_contact", "iris_alembic_version"} <= tables
@@ -63,7 +64,7 @@ def test_host_keeps_its_tables_and_gets_ours(host):
 
 
 def test_host_admin_shows_both_its_views_and_customers(host):
-    app, db = host
+    app, _db = host
     make_user("boss@host.example", "admin")
     client = Client(app.test_client())
     assert client.login("boss@host.example").status_code == 302

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from iris_admin.extension import db_session
 from iris_admin.importing import jobs
+from iris_admin.importing.store import worker_id
 from iris_admin.models import Customer, ImportRun, RunStatus
 from tests.factories import make_customer, make_issue
 from tests.import_files import csv_bytes, row, stored_plan, xlsx_bytes
@@ -345,7 +346,7 @@ def test_a_run_whose_worker_died_is_marked_failed(admin_client):
         mode="add",
         file_name="big.xlsx",
         status=RunStatus.APPLYING.value,
-        worker=f"{jobs.worker_id().rpartition(':')[0]}:999999999",
+        worker=f"{worker_id().rpartition(':')[0]}:999999999",
         totals={},
         file_errors=[],
         warnings=[],

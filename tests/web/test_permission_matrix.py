@@ -1,4 +1,4 @@
-"""Every URL rule of the app × every kind of user → the expected answer.
+"""Every URL rule of the app, for every kind of user → the expected answer.
 
 The rules are read from ``app.url_map``: a view added without a line in MATRIX
 makes ``test_every_url_rule_has_an_entry`` fail and name the rule, so no view
@@ -7,7 +7,7 @@ harmless data (deletions target objects that exist only to be deleted).
 
 HOW TO ADD A ROUTE: add one line to MATRIX:
 
-    <rule as in url_map>  <METHOD>  <url to request>  <anonymous> <own> <all> <manager> <staff> <admin>
+    <rule as in url_map>  <METHOD>  <url to request>  <anon> <own> <all> <manager> <staff> <admin>
 
 - ``url`` may use the placeholders of ``World.ids()`` ({customer}, {contact}, {address},
   {link}, {issue}, {reply}, {user}, {victim_customer}, {victim_contact},
@@ -162,7 +162,7 @@ MATRIX = """
 /portal/profile                                              GET  /portal/profile                                        login 200  200  200  403   403
 /portal/profile                                              POST /portal/profile                                        login 400  400  400  403   403
 /portal/profile/password                                     POST /portal/profile/password                               login 400  400  400  403   403
-"""
+"""  # noqa: E501  a table: one route a line, its columns aligned for reading
 # fmt: on
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}

@@ -273,7 +273,7 @@ def test_other_levels_do_not_see_customer_details(app):
         assert "Alpha Contact" not in text(response)
 
 
-# -- switching customers ----------------------------------------------------------------------------
+# -- switching customers ---------------------------------------------------------------------------
 def test_account_linked_to_two_customers_switches_between_them(app):
     world = build_world()
     client = client_for(app, "consultant")
@@ -309,7 +309,7 @@ def test_opening_an_issue_of_the_other_customer_switches_to_it(app):
     assert "Consultant reported" in text(client.get("/portal/"))
 
 
-# -- profile ------------------------------------------------------------------------------------------
+# -- profile ---------------------------------------------------------------------------------------
 def test_profile_changes_the_name(app):
     world = build_world()
     client = client_for(app, "own")
@@ -395,7 +395,7 @@ def test_portal_pages_are_not_cached(app):
     assert client_for(app, "own").get("/portal/").headers["Cache-Control"] == "no-store"
 
 
-# -- staff side: replies and status history ------------------------------------------------------------
+# -- staff side: replies and status history --------------------------------------------------------
 def test_staff_public_reply_reaches_the_portal_and_internal_note_does_not(app):
     world = build_world()
     staff = client_for(app, "staff")

@@ -225,7 +225,7 @@ def test_production_config_sets_secure_cookies(database_url, staff_user):
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "SQLALCHEMY_DATABASE_URI"])
 def test_production_refuses_to_start_without_its_secrets(database_url, missing):
-    with pytest.raises(RuntimeError, match="IRIS_SECRET_KEY|IRIS_DATABASE_URL"):
+    with pytest.raises(RuntimeError, match=r"IRIS_SECRET_KEY|IRIS_DATABASE_URL"):
         create_app(production_config(database_url, **{missing: None}))
 
 
@@ -313,7 +313,7 @@ def test_deactivated_account_cannot_log_in(app):
     assert "This account is deactivated." in text(response)
 
 
-# -- what staff may not do -----------------------------------------------------------------------------
+# -- what staff may not do -------------------------------------------------------------------------
 def test_staff_may_not_open_users_or_the_permission_table(app):
     build_world()
     staff = client_for(app, "staff")
@@ -361,7 +361,7 @@ def test_customer_user_may_not_promote_itself(app):
     assert db_session().get(User, world.users["manager"].id).role == Role.CUSTOMER.value
 
 
-# -- redirects after log-in ------------------------------------------------------------------------------
+# -- redirects after log-in ------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"]
 )

@@ -210,7 +210,8 @@ def customer_triggers() -> int:
         return 0
     return session.scalar(
         sa.text(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'iris_customer'"
+            "SELECT count(*) FROM sqlite_master"
+            " WHERE type = 'trigger' AND tbl_name = 'iris_customer'"
         )
     )
 
