@@ -67,6 +67,9 @@ class IrisAdmin:
         if "iris_admin" in app.extensions:
             raise RuntimeError("iris-admin is already registered on this app.")
         apply_defaults(app.config)
+        from .ids import guard_request_numbers
+
+        guard_request_numbers(app)
 
         if "babel" not in app.extensions:
             Babel(app)
