@@ -53,6 +53,16 @@ def _one_of(choices: tuple[str, ...], case: Callable[[str], str]) -> Callable[[s
     return read
 
 
+def _base_url(raw: str) -> str:
+    scheme, separator, rest = raw.partition("://")
+    host = rest.split("/", 1)[0]
+    if scheme not in ("http", "https") or not separator or not host or "?" in raw or "#" in raw:
+        raise ValueError(
+            f"must be the portal's address, e.g. https://desk.example.com, not {raw!r}"
+        )
+    return raw.rstrip("/")
+
+
 def _names(raw: str) -> list[str]:
     return [name.strip() for name in raw.split(",") if name.strip()]
 
@@ -63,7 +73,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "IRIS_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", _text),
     "IRIS_LOCALE": ("BABEL_DEFAULT_LOCALE", _text),
     "IRIS_DEFAULT_COUNTRY": ("IRIS_DEFAULT_COUNTRY", str.upper),
-    "IRIS_PORTAL_BASE_URL": ("IRIS_PORTAL_BASE_URL", _text),
+    "IRIS_PORTAL_BASE_URL": ("IRIS_PORTAL_BASE_URL", _base_url),
     "IRIS_SMTP_HOST": ("IRIS_SMTP_HOST", _text),
     "IRIS_SMTP_PORT": ("IRIS_SMTP_PORT", _whole_number(1)),
     "IRIS_SMTP_TLS": ("IRIS_SMTP_TLS", _one_of(SMTP_TLS_MODES, str.lower)),
@@ -81,7 +91,13 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "IRIS_PROXY_FIX": ("IRIS_PROXY_FIX", _whole_number(0)),
     "IRIS_LOG_LEVEL": ("IRIS_LOG_LEVEL", _one_of(LOG_LEVELS, str.upper)),
 }
-REQUIRED = {"IRIS_SECRET_KEY": "SECRET_KEY", "IRIS_DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
+# Links in e-mails are built from IRIS_PORTAL_BASE_URL, never from a request's Host
+# header (which any client sets), so production needs it too.
+REQUIRED = {
+    "IRIS_SECRET_KEY": "SECRET_KEY",
+    "IRIS_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "IRIS_PORTAL_BASE_URL": "IRIS_PORTAL_BASE_URL",
+}
 
 
 def read_environment(environ: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:

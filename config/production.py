@@ -3,9 +3,11 @@
 Every value is read from an environment variable of the same name (``IRIS_SECRET_KEY``
 and ``IRIS_DATABASE_URL`` become Flask's ``SECRET_KEY`` and
 ``SQLALCHEMY_DATABASE_URI``). A variable that is unset or empty leaves the default of
-``iris_admin/settings.py``. The app refuses to start without a secret key and a
-database URL, and names every variable that holds an unusable value, so a typo in a
-unit file fails the deployment instead of, say, silently sending no e-mail.
+``iris_admin/settings.py``. The app refuses to start without a secret key, a
+database URL and the portal's public address (``IRIS_PORTAL_BASE_URL``: links in
+e-mails are never built from a request's Host header, which any client sets), and
+names every variable that holds an unusable value, so a typo in a unit file fails
+the deployment instead of, say, silently sending no e-mail.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ IRIS_LOG_STDOUT = True
 # Read at import: the factory imports this module once per process, before the app exists.
 SECRET_KEY = None
 SQLALCHEMY_DATABASE_URI = None
+IRIS_PORTAL_BASE_URL = None
 _from_environment, _problems = read_environment(os.environ)
 globals().update(_from_environment)
 

@@ -28,6 +28,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 
+from .security_headers import csp_nonce, init_security_headers
 from .settings import apply_defaults
 
 
@@ -77,6 +78,9 @@ class IrisAdmin:
         if "iris_admin" in app.extensions:
             raise RuntimeError("iris-admin is already registered on this app.")
         apply_defaults(app.config)
+        from .ids import guard_request_numbers
+
+        guard_request_numbers(app)
 
         if "babel" not in app.extensions:
             Babel(app)
@@ -101,11 +105,18 @@ class IrisAdmin:
                 name=str(_l("Customers")),
                 theme=Bootstrap4Theme(fluid=True, base_template="iris_admin/admin_master.html"),
                 index_view=SecureAdminIndexView(),
+                csp_nonce_generator=csp_nonce,
             )
+        elif admin.csp_nonce_generator is None:
+            admin.csp_nonce_generator = csp_nonce
 
         state = IrisState(db=db, admin=admin)
         app.extensions["iris_admin"] = state
 
+        init_security_headers(app)
+        from .inline_handlers import init_inline_handlers
+
+        init_inline_handlers(app, admin.url)
         from .redirects import guard_admin_return_urls
 
         guard_admin_return_urls(app, admin.url)

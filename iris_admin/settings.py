@@ -105,6 +105,13 @@ DEFAULTS: dict[str, object] = {
     # The portal's public address for links in e-mails, e.g. "https://desk.example.com";
     # None: the address of the request that caused the e-mail.
     "IRIS_PORTAL_BASE_URL": None,
+    # Security headers on every response of the app (nosniff, Referrer-Policy,
+    # X-Frame-Options, Content-Security-Policy; see iris_admin.security_headers). Headers
+    # the app sets itself are kept. False: the host app sends its own.
+    "IRIS_SECURITY_HEADERS": True,
+    # The Content-Security-Policy; None: iris_admin.security_headers.DEFAULT_POLICY (scripts
+    # only from this site or with the request's nonce). "{nonce}" marks where the nonce goes.
+    "IRIS_CONTENT_SECURITY_POLICY": None,
     # -- hosting ---------------------------------------------------------------------------
     # GET /healthz: 200 when the database answers and its schema is at this version's
     # head, 503 otherwise; for load balancers and uptime checks (no login, no secrets).

@@ -7,9 +7,10 @@ lookups, exports), so the check is made on the server, not only in the menu.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
@@ -18,6 +19,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from ..extension import iris_state
+from ..ids import parse_id
 from ..permissions import has_permission
 
 
@@ -83,10 +85,30 @@ class SecureModelView(PermissionRequired, ModelView):
         # The ids arrive as text; PostgreSQL will not compare an integer key with text.
         return super().action_delete(tuple(self._typed_ids(ids)))
 
-    def _typed_ids(self, ids: tuple[str, ...]) -> list[Any]:
+    def get_one(self, id: Any) -> Any:
+        # An id no key can hold is a record that does not exist (Flask-Admin's answer).
+        if not self._typed_ids((id,)):
+            return None
+        return super().get_one(id)
+
+    @expose("/action/", methods=("POST",))
+    def action_view(self) -> Any:
+        # A row id that cannot be a key of this model (text, a huge number) is a bad
+        # request: nothing is done to the other rows either.
+        ids = request.form.getlist("rowid")
+        if len(self._typed_ids(tuple(ids))) != len(ids):
+            abort(400)
+        return super().action_view()
+
+    def _typed_ids(self, ids: Sequence[str]) -> list[Any]:
         python_type = self.model.__mapper__.primary_key[0].type.python_type
         typed = []
         for value in ids:
+            if python_type is int:
+                number = parse_id(value)  # digits a key can hold, else not an id at all
+                if number is not None:
+                    typed.append(number)
+                continue
             try:
                 typed.append(python_type(value))
             except (TypeError, ValueError):

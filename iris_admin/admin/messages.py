@@ -199,7 +199,7 @@ class MessageView(SecureModelView):
         if not has_permission("customers.edit"):
             abort(403)
         session = self.db_session
-        cancelled = sum(cancel_message(session, int(message_id)) for message_id in ids)
+        cancelled = sum(cancel_message(session, message_id) for message_id in self._typed_ids(ids))
         try:
             session.commit()
         except SQLAlchemyError:

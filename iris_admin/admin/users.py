@@ -14,6 +14,7 @@ from wtforms.validators import Length, ValidationError
 
 from ..accounts import email_taken
 from ..forms import EmailAddress
+from ..last_admin import last_admin_refusal
 from ..models import CustomerUser, Issue, Role, User
 from ..sessions import end_sessions_of, keep_own_session
 from .base import SecureModelView
@@ -72,6 +73,9 @@ class UserView(SecureModelView):
         super().__init__(User, db, **kwargs)
 
     def on_model_change(self, form: Any, model: User, is_created: bool) -> None:
+        refusal = last_admin_refusal(self.db_session, model)
+        if refusal:
+            raise ValidationError(refusal)
         password = form.password.data or ""
         if is_created and not password:
             raise ValidationError(_("A new account needs a password."))
@@ -96,6 +100,9 @@ class UserView(SecureModelView):
         end_sessions_of(self.db_session, self._typed_ids(ids))
 
     def on_model_delete(self, model: User) -> None:
+        refusal = last_admin_refusal(self.db_session, model, deleting=True)
+        if refusal:
+            raise ValidationError(refusal)
         session = self.db_session
         links = session.scalar(
             select(func.count()).select_from(CustomerUser).where(CustomerUser.user_id == model.id)

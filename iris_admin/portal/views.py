@@ -34,6 +34,7 @@ from werkzeug.wrappers import Response
 from ..accounts import AccountError, change_password
 from ..admin.issues import PRIORITY_LABELS, STATUS_LABELS
 from ..extension import db_session
+from ..ids import parse_id
 from ..issue_actions import (
     IssueRefused,
     NewIssuesBlocked,
@@ -171,8 +172,9 @@ def home() -> Any:
             Issue.title.icontains(search, autoescape=True),
             Issue.description.icontains(search, autoescape=True),
         ]
-        if search.lstrip("#").isdigit():
-            matches.append(Issue.id == int(search.lstrip("#")))
+        number = parse_id(search.lstrip("#"))
+        if number is not None:
+            matches.append(Issue.id == number)
         query = query.where(or_(*matches))
     if status in STATUS_LABELS:
         query = query.where(Issue.status == status)

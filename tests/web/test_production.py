@@ -28,6 +28,7 @@ from tests.messaging_servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "a-long-random-production-key"
+PORTAL = "https://desk.example.com"
 
 
 def production_environment(database_url: str, **variables: str) -> dict[str, str]:
@@ -41,6 +42,7 @@ def production_environment(database_url: str, **variables: str) -> dict[str, str
             "IRIS_CONFIG": "production",
             "IRIS_SECRET_KEY": SECRET,
             "IRIS_DATABASE_URL": database_url,
+            "IRIS_PORTAL_BASE_URL": PORTAL,
             **variables,
         }
     )
@@ -77,6 +79,7 @@ def production_app(database_url: str, **overrides: object) -> Flask:
             "IRIS_CONFIG": "production",
             "SECRET_KEY": SECRET,
             "SQLALCHEMY_DATABASE_URI": database_url,
+            "IRIS_PORTAL_BASE_URL": PORTAL,
             **overrides,
         }
     )

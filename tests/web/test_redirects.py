@@ -102,6 +102,7 @@ def test_cancel_message_next_stays_on_the_site(app, target):
     response = client.post(f"/admin/message/cancel/{message.id}", {"next": target})
     assert response.status_code == 302
     assert response.headers["Location"] == f"/admin/message/details/?id={message.id}"
+    db_session().expire_all()
     status = db_session().scalar(select(Message.status).where(Message.id == message.id))
     assert status == MessageStatus.CANCELLED.value
 

@@ -206,6 +206,7 @@ def production_config(database_url: str, **overrides: object) -> dict:
         "IRIS_CONFIG": "production",
         "SECRET_KEY": "a-long-random-production-key",
         "SQLALCHEMY_DATABASE_URI": database_url,
+        "IRIS_PORTAL_BASE_URL": "https://desk.example.com",
         **overrides,
     }
 
@@ -255,6 +256,7 @@ def test_production_wsgi_app_starts_with_its_environment(tmp_path):
         "IRIS_CONFIG": "production",
         "IRIS_SECRET_KEY": "a-long-random-production-key",
         "IRIS_DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite'}",
+        "IRIS_PORTAL_BASE_URL": "https://desk.example.com",
     }
     result = subprocess.run(
         [sys.executable, "-c", "import wsgi; print(wsgi.app.config['SESSION_COOKIE_SECURE'])"],
