@@ -21,6 +21,9 @@ pytestmark = pytest.mark.browser
 def open_new_customer_form(page: Page, server_url: str) -> None:
     page.goto(f"{server_url}/admin/customer/")
     page.locator("#new-customer").click()
+    # The form's script switches person and business fields; a click before it has
+    # run would meet a hidden "required" company name and submit nothing.
+    page.wait_for_load_state("load")
     expect(page.get_by_label("Business customer")).to_be_visible()
 
 
