@@ -87,6 +87,9 @@ DEFAULTS: dict[str, object] = {
     "IRIS_SMS_HTTP_URL": None,
     "IRIS_SMS_HTTP_TOKEN": None,
     "IRIS_SMS_HTTP_TIMEOUT": 10,
+    # The most addresses one e-mail may go to (several recipients never see each
+    # other's addresses: they are sent like Bcc); more are refused with a clear message.
+    "IRIS_MESSAGE_MAX_RECIPIENTS": 50,
     # Delivery attempts per message before it is marked failed.
     "IRIS_MESSAGE_MAX_ATTEMPTS": 5,
     # Seconds before the first retry; doubled for every further retry, at most the max.

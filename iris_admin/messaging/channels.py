@@ -177,7 +177,10 @@ class SmtpSettings:
 def build_email(settings: SmtpSettings, email: OutgoingEmail) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.sender
-    message["To"] = ", ".join(email.recipients)
+    # Several recipients never see each other's addresses: they are the envelope's
+    # (like Bcc) and the header names none of them.
+    recipients = list(email.recipients)
+    message["To"] = recipients[0] if len(recipients) == 1 else "undisclosed-recipients:;"
     message["Subject"] = email.subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
     sender_address = getaddresses([settings.sender or ""])[0][1]
@@ -201,7 +204,7 @@ def send_email(settings: SmtpSettings, email: OutgoingEmail) -> str:
         with _connect(settings) as smtp:
             if settings.user:
                 smtp.login(settings.user, settings.password or "")
-            refused = smtp.send_message(message)
+            refused = smtp.send_message(message, to_addrs=list(email.recipients))
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _text in exc.recipients.values()]
         error = "All recipients were refused: " + _refusals(exc.recipients)

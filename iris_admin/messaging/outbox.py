@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -21,6 +22,8 @@ from ..models import Channel, Customer, Issue, Message, MessageKind, MessageStat
 from ..models.base import affected_rows, utcnow
 from ..validation import InvalidValue, normalise_email, normalise_phone
 from .sms_text import sms_length
+
+DEFAULT_MAX_RECIPIENTS = 50
 
 MAX_SUBJECT_LENGTH = 300
 MAX_EMAIL_BODY_LENGTH = 100_000
@@ -52,6 +55,12 @@ def _when(send_at: datetime | None, now: datetime) -> datetime:
     return max(send_at, now)
 
 
+def max_recipients() -> int:
+    """``IRIS_MESSAGE_MAX_RECIPIENTS``: the most addresses one send may have."""
+    config = current_app.config if has_app_context() else {}
+    return int(config.get("IRIS_MESSAGE_MAX_RECIPIENTS") or DEFAULT_MAX_RECIPIENTS)
+
+
 def queue_email(
     session: Session,
     *,
@@ -65,7 +74,8 @@ def queue_email(
     kind: MessageKind = MessageKind.MANUAL,
     now: datetime | None = None,
 ) -> Message:
-    """Queue one e-mail to ``recipients`` (all in To). ``send_at``: naive UTC, None = now."""
+    """Queue one e-mail to ``recipients`` (at most ``IRIS_MESSAGE_MAX_RECIPIENTS``; none
+    sees the others' addresses). ``send_at``: naive UTC, None = now."""
     now = now or utcnow()
     subject = " ".join((subject or "").split())  # no line breaks in a header
     body = (body or "").strip()
@@ -93,6 +103,18 @@ def queue_email(
             names.append(recipient.label)
     if not addresses:
         raise MessageRefused(str(_l("Choose at least one recipient with an e-mail address.")))
+    most = max_recipients()
+    if len(addresses) > most:
+        raise MessageRefused(
+            str(
+                _l(
+                    "One e-mail can go to at most %(most)d recipients; %(count)d were chosen. "
+                    "Nothing was sent.",
+                    most=most,
+                    count=len(addresses),
+                )
+            )
+        )
     return _add_scheduled(
         session,
         _when(send_at, now),
