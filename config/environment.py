@@ -63,6 +63,22 @@ def _base_url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _languages(raw: str) -> dict[str, str]:
+    """Codes such as "en,nl" -> each with the language's own name ("Nederlands")."""
+    from babel import Locale, UnknownLocaleError
+
+    languages: dict[str, str] = {}
+    for code in _names(raw):
+        try:
+            name = Locale.parse(code.replace("-", "_")).get_display_name() or code
+        except (ValueError, UnknownLocaleError):
+            raise ValueError(f"names an unknown language: {code!r}") from None
+        languages[code] = name[:1].upper() + name[1:]
+    if not languages:
+        raise ValueError("must name at least one language, e.g. en,nl")
+    return languages
+
+
 def _names(raw: str) -> list[str]:
     return [name.strip() for name in raw.split(",") if name.strip()]
 
@@ -72,7 +88,11 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "IRIS_SECRET_KEY": ("SECRET_KEY", _text),
     "IRIS_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", _text),
     "IRIS_LOCALE": ("BABEL_DEFAULT_LOCALE", _text),
+    "IRIS_LANGUAGES": ("IRIS_LANGUAGES", _languages),
     "IRIS_DEFAULT_COUNTRY": ("IRIS_DEFAULT_COUNTRY", str.upper),
+    "IRIS_REMEMBER_DAYS": ("IRIS_REMEMBER_DAYS", _whole_number(1)),
+    "IRIS_LOGIN_ACCOUNT_DELAY": ("IRIS_LOGIN_ACCOUNT_DELAY", _seconds),
+    "IRIS_MESSAGE_MAX_RECIPIENTS": ("IRIS_MESSAGE_MAX_RECIPIENTS", _whole_number(1)),
     "IRIS_PORTAL_BASE_URL": ("IRIS_PORTAL_BASE_URL", _base_url),
     "IRIS_SMTP_HOST": ("IRIS_SMTP_HOST", _text),
     "IRIS_SMTP_PORT": ("IRIS_SMTP_PORT", _whole_number(1)),

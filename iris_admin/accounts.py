@@ -121,3 +121,16 @@ def link_customer_user(user: User, customer_code: str, access: str) -> tuple[Cus
 
 def find_user(email: str) -> User | None:
     return db_session().scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def update_profile(user: User, *, name: str, language: str, languages: list[str]) -> None:
+    """An account's own name and language; ``language`` "" means the browser's preference."""
+    name = (name or "").strip()
+    if not name:
+        raise AccountError(str(_l("A name is required.")))
+    if len(name) > 200:
+        raise AccountError(str(_l("Use at most %(max)d characters.", max=200)))
+    if language and language not in languages:
+        raise AccountError(str(_l("This language is not offered.")))
+    user.name = name
+    user.language = language or None

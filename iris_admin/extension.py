@@ -22,7 +22,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
@@ -83,7 +83,11 @@ class IrisAdmin:
         guard_request_numbers(app)
 
         if "babel" not in app.extensions:
-            Babel(app)
+            from .languages import select_locale
+
+            Babel(app, locale_selector=select_locale)
+        # Pages name their language (<html lang>); Flask-Babel has no template global.
+        app.jinja_env.globals.setdefault("get_locale", get_locale)
         if app.config["IRIS_CSRF_PROTECT"] and "csrf" not in app.extensions:
             CSRFProtect(app)
 
@@ -190,6 +194,12 @@ class IrisAdmin:
                 db, name=_l("Custom fields"), endpoint="customfield", category=category
             ),
         }
+        if app.config["IRIS_AUTH"]:
+            from .admin.profile import ProfileView
+
+            views["profile"] = ProfileView(
+                name=_l("Profile"), endpoint="iris_profile", url="profile", category=category
+            )
         for view in views.values():
             state.admin.add_view(view)
         state.views = views

@@ -7,6 +7,9 @@ DEFAULTS: dict[str, object] = {
     "IRIS_DEFAULT_COUNTRY": "NL",
     # Role -> permissions; None means the built-in table (iris_admin.permissions).
     "IRIS_PERMISSIONS": None,
+    # The languages offered (locale code -> the language's own name); a profile picks
+    # one, otherwise the browser's preference among these, otherwise BABEL_DEFAULT_LOCALE.
+    "IRIS_LANGUAGES": {"en": "English", "nl": "Nederlands"},
     # Register iris-admin's /login and /logout and a Flask-Login manager when the
     # host has none.
     "IRIS_AUTH": True,

@@ -266,6 +266,7 @@ def _forget_request_state() -> None:
     """
     g.pop("_login_user", None)
     g.pop("csrf_token", None)
+    g.pop("_flask_babel", None)  # Flask-Babel's locale of the previous request
 
 
 @pytest.fixture

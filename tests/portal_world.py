@@ -202,9 +202,10 @@ class BrowserLikeClient(Client):
     """A Client that forgets every per-request cache in ``g`` before each request.
 
     pytest-flask keeps one app context (and so one ``g``) for the whole test;
-    Flask-WTF caches the signed CSRF token and Flask-Login the user in ``g``, so a
-    second client in the same test would be handed the first client's token and
-    user (even while logging in). Each request here starts clean, as in production.
+    Flask-WTF caches the signed CSRF token, Flask-Login the user and Flask-Babel the
+    locale in ``g``, so a second client in the same test would be handed the first
+    client's token, user and language (even while logging in). Each request here
+    starts clean, as in production.
     """
 
     def refresh_token(self, url: str = "/login") -> str:
@@ -227,6 +228,7 @@ class BrowserLikeClient(Client):
 def _forget() -> None:
     g.pop("csrf_token", None)
     g.pop("_login_user", None)
+    g.pop("_flask_babel", None)  # the locale chosen for the previous request
 
 
 def client_for(app, actor: str) -> Client:

@@ -7,14 +7,12 @@ from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     IntegerField,
-    PasswordField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
-from ..accounts import MIN_PASSWORD_LENGTH
 from ..forms import strip_filter
 from ..issue_actions import MAX_REPLY_LENGTH
 from ..models import IssuePriority
@@ -54,29 +52,3 @@ class ReplyForm(FlaskForm):
 
 class SwitchCustomerForm(FlaskForm):
     customer_id = IntegerField(validators=[InputRequired()])
-
-
-class ProfileForm(FlaskForm):
-    name = StringField(
-        _l("Name"), validators=[DataRequired(), Length(max=200)], filters=[strip_filter]
-    )
-
-
-class PasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[
-            DataRequired(),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=200,
-                message=_l("Use at least %(min)d and at most %(max)d characters."),
-            ),
-        ],
-        description=_l("At least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
-    )
-    confirm_password = PasswordField(
-        _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
-    )

@@ -26,12 +26,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from ..accounts import AccountError, change_password
 from ..admin.issues import PRIORITY_LABELS, STATUS_LABELS
 from ..extension import db_session
 from ..ids import parse_id
@@ -53,7 +52,9 @@ from ..models import (
     User,
 )
 from ..permissions import has_permission, is_staff_user, link_allows, portal_links, visible
-from .forms import NewIssueForm, PasswordForm, ProfileForm, ReplyForm, SwitchCustomerForm
+from ..profile_forms import PasswordForm, ProfileForm
+from ..profile_pages import blank_forms, save_password, save_profile
+from .forms import NewIssueForm, ReplyForm, SwitchCustomerForm
 
 log = logging.getLogger(__name__)
 
@@ -398,34 +399,21 @@ def customer_details() -> Any:
 # -- profile -------------------------------------------------------------------------------
 @portal_blueprint.route("/profile", methods=["GET", "POST"])
 def profile() -> Any:
-    form = ProfileForm(obj=current_user) if request.method == "GET" else ProfileForm()
+    profile_form, password_form = blank_forms()
     if request.method == "POST":
-        if not form.validate_on_submit():
-            return render_profile(form, PasswordForm(formdata=None)), 400
-        current_user.name = form.name.data
-        if commit_or_explain():
-            flash(_("Your name was saved."), "success")
+        profile_form = ProfileForm()
+        if not save_profile(profile_form):
+            return render_profile(profile_form, password_form), 400
         return redirect(url_for(".profile"))
-    return render_profile(form, PasswordForm(formdata=None))
+    return render_profile(profile_form, password_form)
 
 
 @portal_blueprint.post("/profile/password")
 def password() -> Any:
-    form = PasswordForm()
-    if not form.validate_on_submit():
-        return render_profile(ProfileForm(obj=current_user, formdata=None), form), 400
-    try:
-        change_password(
-            current_user, current=form.current_password.data, new=form.new_password.data
-        )
-    except AccountError as exc:
-        db_session().rollback()
-        form.current_password.errors = [*form.current_password.errors, str(exc)]
-        return render_profile(ProfileForm(obj=current_user, formdata=None), form), 400
-    if commit_or_explain():
-        # The change ended every session of the account; this one goes on.
-        login_user(current_user._get_current_object())
-        flash(_("Your password was changed."), "success")
+    profile_form, _unused = blank_forms()
+    password_form = PasswordForm()
+    if not save_password(password_form):
+        return render_profile(profile_form, password_form), 400
     return redirect(url_for(".profile"))
 
 

@@ -41,6 +41,9 @@ MATRIX = """
 # Flask-Admin: customer users never get in (403 page), staff and admins do.
 /admin/                                                      GET  /admin/                                                login 403  403  403  302   302
 /admin/iris_permissions/                                     GET  /admin/iris_permissions/                               login 403  403  403  403   200
+/admin/profile/                                              GET  /admin/profile/                                        login 403  403  403  200   200
+/admin/profile/                                              POST /admin/profile/                                        login 403  403  403  400   400
+/admin/profile/password                                      POST /admin/profile/password                                login 403  403  403  400   400
 
 # Customers: staff may view and edit; only admins delete.
 /admin/customer/                                             GET  /admin/customer/                                       login 403  403  403  200   200

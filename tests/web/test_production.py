@@ -137,6 +137,26 @@ def test_reading_the_environment_names_bad_values_and_skips_empty_ones():
     ]
 
 
+def test_languages_sessions_and_sending_limits_come_from_the_environment():
+    values, problems = read_environment(
+        {
+            "IRIS_LANGUAGES": "en, nl",
+            "IRIS_REMEMBER_DAYS": "7",
+            "IRIS_LOGIN_ACCOUNT_DELAY": "30",
+            "IRIS_MESSAGE_MAX_RECIPIENTS": "0",
+        }
+    )
+    assert values == {
+        "IRIS_LANGUAGES": {"en": "English", "nl": "Nederlands"},
+        "IRIS_REMEMBER_DAYS": 7,
+        "IRIS_LOGIN_ACCOUNT_DELAY": 30.0,
+    }
+    assert problems == ["IRIS_MESSAGE_MAX_RECIPIENTS must be at least 1, not 0"]
+    assert read_environment({"IRIS_LANGUAGES": "en,klingon"})[1] == [
+        "IRIS_LANGUAGES names an unknown language: 'klingon'"
+    ]
+
+
 # -- settings from the environment ----------------------------------------------------------
 
 
